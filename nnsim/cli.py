@@ -1,0 +1,239 @@
+"""The ``nnsim`` command: the terminal UI by default, and headless commands that print every number."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Sequence
+
+COMMANDS = ("list", "check", "run")
+
+
+class UsageError(Exception):
+    """Bad input from the command line: printed as one line, exit code 2."""
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def _batch(text: str) -> str | int:
+    if text in ("full", "sample"):
+        return text
+    try:
+        return _count(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f'expected "full", "sample" or a whole number >= 1, got {text!r}') from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nnsim",
+        description="Watch a neural network learn, one keypress at a time. "
+        "With no command, opens the terminal UI: nnsim [SCENARIO] [--keys KEYS].",
+    )
+    parser.add_argument("--version", action="version", version=f"nnsim {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("list", help="list the shipped scenarios")
+    check = sub.add_parser("check", help="validate a scenario file")
+    check.add_argument("scenario", metavar="FILE", help="a scenario name or path to a .toml file")
+    run = sub.add_parser("run", help="train headless and print every step")
+    run.add_argument("scenario", metavar="SCENARIO", help="a scenario name or path to a .toml file")
+    run.add_argument("--steps", type=_count, default=None, help="at most N steps (default: until it stops)")
+    run.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
+    run.add_argument("--lr", type=_positive, default=None, help="learning rate (overrides the scenario)")
+    run.add_argument("--seed", type=_seed, default=None, help="random guess from this seed (replaces explicit weights)")
+    run.add_argument("--batch", type=_batch, default=None, help='"full", "sample" or a mini-batch size')
+    return parser
+
+
+def _ui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nnsim", description="Open the terminal UI on a scenario.")
+    parser.add_argument("scenario", nargs="?", default="y4x", help="a scenario name or path (default: y4x)")
+    parser.add_argument("--keys", default="", help='keys to press at start-up, e.g. "f b u"')
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _error(message: str) -> int:
+    sys.stderr.write(f"nnsim: error: {message}\n")
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    from .scenario import ScenarioError
+
+    try:
+        if args_list and (args_list[0] in COMMANDS or args_list[0] in ("-h", "--help", "--version")):
+            args = _parser().parse_args(args_list)
+            return _COMMANDS[args.command](args)
+        return cmd_ui(_ui_parser().parse_args(args_list))
+    except (ScenarioError, UsageError) as e:
+        return _error(str(e))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .scenario import ScenarioError, load, shipped
+
+    table = Table(box=None, show_header=True, header_style="bold")
+    for col in ("name", "network", "rows", "description"):
+        table.add_column(col)
+    for name in shipped():
+        try:
+            s = load(name)
+        except ScenarioError as e:
+            table.add_row(name, "", "", f"[red]{e}[/]")
+            continue
+        table.add_row(name, " → ".join(map(str, s.arch.sizes)), str(len(s.data)), s.description)
+    Console().print(table)
+    return 0
+
+
+def summary(s) -> str:
+    """One line about a scenario: layers, parameters, rows and training set-up."""
+    arch, c = s.arch, s.config
+    layers = " → ".join(map(str, arch.sizes))
+    n = arch.n_params
+    acts = f"{arch.activation} hidden, {arch.output} output" if arch.n_layers > 1 else f"{arch.output} output"
+    return (
+        f"{s.name}: layers {layers} ({acts}), {n} parameter{'s' if n != 1 else ''}, "
+        f"{len(s.data)} row{'s' if len(s.data) != 1 else ''}; loss {c.loss}, learning rate {c.learning_rate:g}, "
+        f"batch {c.batch}, stop_loss {c.stop_loss:g}, max_steps {c.max_steps}"
+    )
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .scenario import load
+
+    s = load(args.scenario)
+    Console(soft_wrap=True).print(f"[green]ok[/] {s.path}: {summary(s)}", highlight=False)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .scenario import load
+
+    s = load(args.scenario)
+    overrides: dict = {}
+    if args.lr is not None:
+        overrides["learning_rate"] = args.lr
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if args.batch is not None:
+        if isinstance(args.batch, int) and args.batch > len(s.data):
+            raise UsageError(f"--batch: expected a size from 1 to {len(s.data)} (the number of rows), got {args.batch}")
+        overrides["batch"] = args.batch
+    trainer = s.trainer(**overrides)
+    return {"table": _run_table, "json": _run_json, "csv": _run_csv}[args.format](trainer, args.steps)
+
+
+def _steps(trainer, steps):
+    done = 0
+    while trainer.stop is None and (steps is None or done < steps):
+        if trainer.step():
+            done += 1
+            yield trainer
+
+
+def _run_json(trainer, steps) -> int:
+    from .trace import step_record, stop_record
+
+    out = sys.stdout
+    for t in _steps(trainer, steps):
+        out.write(json.dumps(step_record(t)) + "\n")
+    out.write(json.dumps(stop_record(trainer)) + "\n")
+    return 0
+
+
+def _run_csv(trainer, steps) -> int:
+    from .trace import CSV_HEADER, csv_rows
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for t in _steps(trainer, steps):
+        writer.writerows(csv_rows(t))
+    return 0
+
+
+def _run_table(trainer, steps) -> int:
+    from rich.console import Console
+
+    from .report import step_tables, stop_line
+
+    console = Console(highlight=False)
+    for t in _steps(trainer, steps):
+        for renderable in step_tables(t):
+            console.print(renderable)
+    console.print(stop_line(trainer))
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from .scenario import load
+
+    scenario = load(args.scenario)
+    try:
+        from .tui.app import NNSimApp
+    except ImportError:
+        sys.stdout.write("nnsim: the terminal UI is not built yet; try `nnsim run y4x`\n")
+        return 0
+    NNSimApp(scenario, keys=args.keys).run()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    raise UsageError("serve: not available yet")
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    raise UsageError("screenshot: not available yet")
+
+
+_COMMANDS = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "serve": cmd_serve, "screenshot": cmd_screenshot}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""What the tables show, as rows of strings: shared by the CLI's report and the TUI's widgets.
+
+Only formatting and choosing columns happens here; every number comes from the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import ParamRef, Trainer, param_refs
+
+MAX_NAMED_INPUTS = 4  # more inputs than this are summarised rather than given a column each
+MAX_NAMED_OUTPUTS = 3
+
+TERM_HEADERS = {
+    "sse": "(y′−y)²",
+    "half_sse": "½(y′−y)²",
+    "mse": "(y′−y)²/n",
+    "cross_entropy": "−y·log y′",
+    "binary_cross_entropy": "loss term",
+}
+
+
+def fmt(value: float, digits: int = 6) -> str:
+    """A number for a person: up to ``digits`` significant digits, 'inf', '-inf' and 'NaN' spelled out."""
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value == 0:
+        return "0"
+    text = f"{value:.{digits}g}"
+    return "0" if text in ("-0", "0") else text
+
+
+@dataclass
+class SampleTable:
+    """The per-sample table: a header, one row per sample in the batch, and the TOTAL row."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    total: list[str]
+    numeric: list[bool]
+    dataset_rows: list[int]
+
+
+def single_param(trainer: Trainer) -> bool:
+    return trainer.arch.n_params == 1
+
+
+def sample_table(trainer: Trainer, ref: ParamRef | None = None) -> SampleTable:
+    """Inputs, y, y′, error and loss term per sample; after backprop, each sample's share of dL/d(ref)."""
+    data = trainer.data
+    fp, loss = trainer.forward_pass, trainer.loss_result
+    rows_idx = fp.rows if fp is not None else trainer.probe_rows()
+    x, y = data.x[rows_idx], data.y[rows_idx]
+    k = y.shape[1]
+    headers = ["#"]
+    numeric = [True]
+    named_inputs = x.shape[1] <= MAX_NAMED_INPUTS
+    headers += list(data.inputs) if named_inputs else [f"x ({x.shape[1]} inputs)"]
+    many_out = k > MAX_NAMED_OUTPUTS
+    if many_out:
+        headers += ["y", "y′", "p(y′)"]
+    elif k == 1:
+        headers += ["y", "y′", "y′−y"]
+    else:
+        headers += [f"y:{t}" for t in data.targets] + [f"y′:{t}" for t in data.targets]
+    term_name = trainer.loss_fn.name
+    headers.append(TERM_HEADERS.get(term_name, "loss term"))
+    contrib = None
+    if ref is not None and trainer.gradients is not None and fp is not None:
+        contrib = trainer.contributions(ref)
+        headers.append(f"dL/d{ref.label(single_param(trainer))}")
+    numeric += [True] * (len(headers) - 1)
+    rows = []
+    for n, r in enumerate(rows_idx):
+        row = [str(int(r))]
+        if named_inputs:
+            row += [fmt(v) for v in x[n]]
+        else:
+            row.append(_summary(x[n]))
+        out = fp.output[n] if fp is not None else None
+        if many_out:
+            row.append(str(int(np.argmax(y[n]))))
+            row += ["", ""] if out is None else [str(int(np.argmax(out))), fmt(out.max(), 3)]
+        elif k == 1:
+            row.append(fmt(y[n, 0]))
+            row += ["", ""] if out is None else [fmt(out[0]), fmt(loss.errors[n, 0]) if loss is not None else ""]
+        else:
+            row += [fmt(v) for v in y[n]]
+            row += [""] * k if out is None else [fmt(v) for v in out]
+        row.append(fmt(loss.terms[n]) if loss is not None else "")
+        if contrib is not None:
+            row.append(fmt(contrib[n]))
+        rows.append(row)
+    total = ["TOTAL"] + [""] * (len(headers) - 1)
+    if loss is not None:
+        col = len(headers) - (2 if contrib is not None else 1)
+        total[col] = fmt(loss.total)
+    if contrib is not None:
+        total[-1] = fmt(contrib.sum())
+    return SampleTable(headers, rows, total, numeric, [int(r) for r in rows_idx])
+
+
+def _summary(v: np.ndarray) -> str:
+    return f"mean {fmt(v.mean(), 3)}, max {fmt(v.max(), 3)}"
+
+
+@dataclass
+class ParamRow:
+    ref: ParamRef
+    cells: list[str]
+
+
+PARAM_HEADERS = ["parameter", "value", "dL/dw", "slope (probe)", "lr", "change", "new value"]
+
+
+def param_rows(trainer: Trainer, layer: int | None = None) -> list[ParamRow]:
+    """Each parameter's value, gradient, probed slope, learning rate, change and new value.
+
+    Before an update the value is the current one (with its gradient once backprop has run);
+    right after an update, the row shows that update (old value, gradient, change, new value).
+    """
+    single = single_param(trainer)
+    up, g, probe = trainer.update_result, trainer.gradients, trainer.probe_result
+    just_updated = trainer.last_phase == "update" and up is not None
+    lr = up.learning_rate if just_updated else trainer.learning_rate
+    rows = []
+    for ref in param_refs(trainer.arch):
+        if layer is not None and ref.layer != layer:
+            continue
+        if just_updated:
+            value, grad = ref.get(up.old), _grad(up.grads, ref)
+        else:
+            value = ref.get(trainer.params)
+            grad = _grad(g, ref) if g is not None else None
+        slope = fmt(probe.slope) if probe is not None and probe.ref == ref else ""
+        cells = [ref.label(single), fmt(value), "" if grad is None else fmt(grad), slope, fmt(lr), "", ""]
+        if just_updated:
+            cells[5:] = [fmt(up.change(ref)), fmt(ref.get(up.new))]
+        rows.append(ParamRow(ref, cells))
+    return rows
+
+
+def _grad(g, ref: ParamRef) -> float:
+    arrays = g.weights if ref.kind == "w" else g.biases
+    return float(arrays[ref.layer][ref.index])

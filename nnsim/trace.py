@@ -1,0 +1,94 @@
+"""A training run as plain records: one per step, for JSON lines, CSV and exports.
+
+No Rich or Textual here: the CLI and the TUI both write what these functions return.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .engine import Trainer, param_refs
+
+CSV_HEADER = ["step", "loss", "learning_rate", "parameter", "layer", "kind", "i", "j", "value", "gradient", "change", "new_value"]
+
+
+def number(value: float) -> float | str:
+    """A float for JSON: finite as is, inf and NaN as the strings "inf", "-inf" and "nan"."""
+    value = float(value)
+    return value if math.isfinite(value) else str(value)
+
+
+def nested(array: np.ndarray) -> Any:
+    """An array as nested lists of JSON-safe numbers."""
+    if array.ndim == 0:
+        return number(array)
+    return [nested(a) for a in array]
+
+
+def arrays(items: list[np.ndarray] | None) -> Any:
+    return None if items is None else [nested(a) for a in items]
+
+
+def step_record(trainer: Trainer) -> dict[str, Any]:
+    """The step that just completed (the trainer's last phase must be 'update')."""
+    up, fp, loss = trainer.update_result, trainer.forward_pass, trainer.loss_result
+    assert up is not None and fp is not None and loss is not None
+    return {
+        "step": trainer.step_count,
+        "loss": number(loss.total),
+        "learning_rate": up.learning_rate,
+        "rows": [int(r) for r in fp.rows],
+        "weights": arrays(up.old.weights),
+        "biases": arrays(up.old.biases),
+        "outputs": nested(fp.output),
+        "grad_weights": arrays(up.grads.weights),
+        "grad_biases": arrays(up.grads.biases),
+        "new_weights": arrays(up.new.weights),
+        "new_biases": arrays(up.new.biases),
+    }
+
+
+def stop_record(trainer: Trainer) -> dict[str, Any]:
+    """The last line: why the run ended, how many steps, and the last loss computed."""
+    stop = trainer.stop
+    history = trainer.loss_history()
+    return {
+        "stop": stop.reason if stop else "steps",
+        "message": stop.message if stop else f"ran the requested number of steps ({trainer.step_count})",
+        "steps": trainer.step_count,
+        "loss": number(history[-1][1]) if history else None,
+    }
+
+
+def csv_rows(trainer: Trainer) -> Iterator[list[Any]]:
+    """One row per parameter for the step that just completed (see CSV_HEADER)."""
+    up, loss = trainer.update_result, trainer.loss_result
+    assert up is not None and loss is not None
+    single = trainer.arch.n_params == 1
+    for ref in param_refs(trainer.arch):
+        grads = up.grads.weights if ref.kind == "w" else up.grads.biases
+        assert grads is not None
+        i, j = (ref.index if ref.kind == "w" else (None, ref.index[0]))
+        yield [
+            trainer.step_count,
+            number(loss.total),
+            up.learning_rate,
+            ref.label(single),
+            ref.layer,
+            ref.kind,
+            "" if i is None else i,
+            j,
+            number(ref.get(up.old)),
+            number(grads[ref.layer][ref.index]),
+            number(up.change(ref)),
+            number(ref.get(up.new)),
+        ]
+
+
+def all_steps(trainer: Trainer) -> Iterable[Trainer]:
+    """Every completed step of the trainer's current run, replayed (for an export)."""
+    return trainer.replay()
