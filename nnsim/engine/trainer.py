@@ -61,12 +61,17 @@ class Config:
 
 @dataclass
 class LossResult:
-    """Per-sample error y′ − y and loss term (the terms sum to ``total``), and dL/dy′."""
+    """Per-sample error y′ − y and loss term (the terms sum to ``total``), and dL/dy′.
+
+    ``dataset_total`` is the loss over every row: the same as ``total`` in full-batch mode; in
+    sample and mini-batch modes it is what the stop test and the loss history use.
+    """
 
     errors: Array
     terms: Array
     total: float
     grad_output: Array
+    dataset_total: float
 
 
 @dataclass
@@ -424,9 +429,11 @@ class Trainer:
         out = s.forward.output
         terms, grad = self.loss_fn.terms(out, y, self.config.mean)
         total = float(terms.sum())
-        s.loss = LossResult(out - y, terms, total, grad)
+        dataset_total = total if self.config.batch == "full" else self.loss_at(s.params, self._all_rows)
+        s.loss = LossResult(out - y, terms, total, grad, dataset_total)
         s.done = "loss"
-        self._losses.append((self._pos, s.step, total))
+        self._losses.append((self._pos, s.step, dataset_total))
+        total = dataset_total
         if not np.isfinite(total):
             s.stop = Stop("diverged", s.step, f"diverged at step {s.step}: the loss became {total}")
         elif total < self.config.stop_loss:
@@ -517,7 +524,7 @@ class Trainer:
         return out
 
 
-def gradient_check(trainer: Trainer, epsilon: float = 1e-6) -> float:
+def gradient_check(trainer: Trainer, epsilon: float = 1e-5) -> float:
     """Largest relative error between central differences and backprop over every parameter."""
     from .network import param_refs
 

@@ -1,0 +1,24 @@
+"""Every test runs in the same, deterministic environment."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+# Textual reads these when it is imported: pin the theme and switch animation and blinking off
+# before any test module imports it. NO_COLOR from the developer's shell must not leak in either.
+os.environ.pop("NO_COLOR", None)
+os.environ["TEXTUAL_THEME"] = "textual-dark"
+os.environ["TEXTUAL_ANIMATIONS"] = "none"
+os.environ["COLUMNS"] = "100"
+os.environ["LINES"] = "40"
+
+
+@pytest.fixture(autouse=True)
+def _deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TEXTUAL_THEME", "textual-dark")
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    np.random.seed(0)
