@@ -150,3 +150,113 @@ def param_rows(trainer: Trainer, layer: int | None = None) -> list[ParamRow]:
 def _grad(g, ref: ParamRef) -> float:
     arrays = g.weights if ref.kind == "w" else g.biases
     return float(arrays[ref.layer][ref.index])
+
+
+def _m(value: float, digits: int = 6) -> str:
+    """A number for a formula: the minus sign as −."""
+    return fmt(value, digits).replace("-", "−")
+
+
+def _p(value: float, digits: int = 6) -> str:
+    """A number after an operator: negative ones in parentheses."""
+    text = _m(value, digits)
+    return f"({text})" if text.startswith("−") else text
+
+
+def _sum(values, limit: int = 6) -> str:
+    """'a + b + c' for a few terms, or 'a + b + … + z' for many."""
+    vals = [_p(v, 4) for v in values]
+    if len(vals) > limit:
+        vals = vals[:3] + ["…"] + vals[-1:]
+    return " + ".join(vals)
+
+
+GRAD_FORMULAS = {"sse": "2(y′−y)", "half_sse": "(y′−y)", "mse": "2(y′−y)/n"}
+
+
+def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
+    """What the last phase did, with its formula written out in the actual numbers."""
+    phase = trainer.last_phase
+    single = single_param(trainer)
+    label = ref.label(single)
+    plain = single and trainer.arch.output == "identity" and trainer.arch.n_layers == 1
+    fp, loss, up = trainer.forward_pass, trainer.loss_result, trainer.update_result
+    lines: list[str] = []
+    if trainer.probe_result is not None:
+        p = trainer.probe_result
+        wl, wm = _m(p.value + p.epsilon, 8), _m(p.value - p.epsilon, 8)
+        lines.append(
+            f"Nudge {p.ref.label(single)} by ε = {_m(p.epsilon)}: L({wl}) = {_m(p.loss_plus)}, "
+            f"L({wm}) = {_m(p.loss_minus)}, L({_m(p.value)}) = {_m(p.loss)}"
+        )
+        lines.append(
+            f"slope ≈ ({_m(p.loss_plus)} − {_p(p.loss_minus)}) / {_m(2 * p.epsilon)} = {_m(p.slope)}; "
+            f"backprop gives dL/d{p.ref.label(single)} = {_m(p.analytic)}"
+        )
+        return lines
+    if phase == "guess":
+        if plain:
+            w = ref.get(trainer.params)
+            lines.append(f"Random guess: start somewhere, w = {_m(w)}, so the model is y′ = {_m(w)}·x.")
+        else:
+            lines.append(
+                f"Random guess: {trainer.arch.n_params} parameters drawn from seed {trainer.seed} "
+                f"({trainer.config.init} scheme, or the scenario's own first guess)."
+            )
+        lines.append("Next, forward propagation: press f (or space) to compute y′ for every row.")
+    elif phase == "forward":
+        assert fp is not None
+        if plain:
+            w = ref.get(trainer.params)
+            lines.append(f"Forward: y′ = w·x = {_m(w)}·x for every row: {', '.join(_m(v) for v in fp.output[:8, 0])}.")
+        else:
+            lines.append(
+                f"Forward: z = a·W + b, then a = f(z), layer by layer from input to output, for {len(fp.rows)} samples."
+            )
+        lines.append("Next, the error: press space to compare y′ with y and square the difference.")
+    elif phase == "loss":
+        assert loss is not None and fp is not None
+        if plain:
+            lines.append(f"Forward: y′ = {_m(ref.get(trainer.params))}·x for every row: {', '.join(_m(v) for v in fp.output[:8, 0])}.")
+        formula = trainer.loss_fn.formula
+        if len(loss.terms) <= 8:
+            lines.append(f"Error: {formula} = {_sum(loss.terms, 8)} = {_m(loss.total)}")
+        else:
+            lines.append(f"Error: {formula} over {len(loss.terms)} samples = {_m(loss.total)}")
+        lines.append("Next, backpropagation: press b (or space) for the slope of the loss for every weight.")
+    elif phase == "backward":
+        g = trainer.gradients
+        assert g is not None
+        parts = trainer.contributions(ref)
+        total = _grad(g, ref)
+        name = trainer.loss_fn.name
+        if plain and name in GRAD_FORMULAS:
+            lines.append(f"Backprop: dL/d{label} = Σ {GRAD_FORMULAS[name]}·x = {_sum(parts)} = {_m(total)}")
+        else:
+            lines.append(
+                f"Backprop: δ = dL/dz from the output back to the input; dL/d{label} = Σ over samples "
+                f"of a·δ = {_sum(parts, 4)} = {_m(total)}"
+            )
+        lines.append("Next, the update: press u (or space) to move every weight against its slope.")
+    elif phase == "update":
+        assert up is not None
+        old, new = ref.get(up.old), ref.get(up.new)
+        grads = up.grads.weights if ref.kind == "w" else up.grads.biases
+        grad = float(grads[ref.layer][ref.index])  # type: ignore[index]
+        lines.append(
+            f"Update: {label} ← {label} − lr·dL/d{label} = {_m(old)} − {_m(up.learning_rate)} × {_p(grad)} = {_m(new)}"
+        )
+        lines.append(f"Step {trainer.step_count} done. Again: forward, error, backprop, update (space, or s for a whole step).")
+    if trainer.stop is not None:
+        lines[-1] = _stop_line(trainer)
+    return lines
+
+
+def _stop_line(trainer: Trainer) -> str:
+    stop = trainer.stop
+    assert stop is not None
+    if stop.reason == "converged":
+        return f"Done: {stop.message}. Press z to step back, g for a new random guess, o for another scenario."
+    if stop.reason == "diverged":
+        return f"Stopped: {stop.message}. The learning rate is too large: press z to undo, then - to lower it."
+    return f"Stopped: {stop.message}. Press z to step back or g for a new random guess."

@@ -1,0 +1,328 @@
+"""The nnsim terminal app: step through training with the keyboard."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Static
+
+from ..engine import ParamRef, Trainer, TrainingStopped, param_refs
+from ..export import export
+from ..scenario import Scenario, ScenarioError, load, shipped
+from .components.keyfooter import KeyFooter
+from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
+from .components.screens import HelpScreen, ScenarioPicker
+from .components.tables import ParamsPane, SamplesPane
+from .messages import ParamSelected, SampleSelected
+
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+SPEEDS = (1, 2, 5, 10, 50, 200, 1000)  # steps per frame in auto-play
+FRAME = 0.1  # seconds between auto-play frames (10 frames per second)
+FRAME_BUDGET = 0.04  # seconds of training per frame at most, so keys stay responsive
+KEY_NAMES = {"+": "plus", "-": "minus", "?": "question_mark", " ": "space", "[": "left_square_bracket", "]": "right_square_bracket"}
+
+
+def lr_steps(value: float, up: bool) -> float:
+    """The next learning rate on the 1-2-5 ladder (…, 0.01, 0.02, 0.05, 0.1, …)."""
+    exp = math.floor(math.log10(value))
+    ladder = [m * 10.0**e for e in range(exp - 1, exp + 2) for m in (1, 2, 5)]
+    ladder = [round(v, 12) for v in ladder]
+    if up:
+        return next(v for v in ladder if v > value * (1 + 1e-9))
+    return next(v for v in reversed(ladder) if v < value * (1 - 1e-9))
+
+
+class NNSimApp(App[None]):
+    """Load a scenario, then press keys to train the network one phase at a time."""
+
+    TITLE = "nnsim"
+    CSS_PATH = ["styles/global.tcss", "styles/app.tcss"]
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("space", "next_phase", "Next", key_display="space"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("f", "forward", "Fwd"),
+        Binding("b", "backprop", "Back"),
+        Binding("u", "update", "Upd"),
+        Binding("s", "step", "Step"),
+        Binding("z", "undo", "Undo"),
+        Binding("y", "redo", "Redo"),
+        Binding("plus", "lr_up", "lr+", key_display="+"),
+        Binding("minus", "lr_down", "lr-", key_display="-"),
+        Binding("e", "probe", "Nudge"),
+        Binding("p", "play", "Play"),
+        Binding("g", "guess", "Guess"),
+        Binding("o", "open", "Open"),
+        Binding("x", "export", "Export"),
+        Binding("q", "quit", "Quit"),
+        Binding("left_square_bracket", "slower", "Slower", show=False),
+        Binding("right_square_bracket", "faster", "Faster", show=False),
+    ]
+
+    selected_sample: reactive[int] = reactive(0, init=False)
+    """The dataset row whose values the network pane shows."""
+
+    selected_param: reactive[int] = reactive(0, init=False)
+    """Index into the network's parameters: the one the tables, probe and explanation are about."""
+
+    playing: reactive[bool] = reactive(False, init=False)
+    """Whether auto-play is training."""
+
+    speed: reactive[int] = reactive(0, init=False)
+    """Index into SPEEDS: steps per auto-play frame."""
+
+    def __init__(self, scenario: Scenario, keys: str = "", export_dir: Path | None = None) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.trainer: Trainer = scenario.trainer()
+        self.refs: list[ParamRef] = param_refs(scenario.arch)
+        self.keys = keys
+        self.export_dir = export_dir or Path.cwd()
+
+    # ----- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield SamplesPane(id="samples", classes="pane")
+                yield ParamsPane(id="params", classes="pane")
+            with Vertical(id="right"):
+                yield TopologyPane(id="network", classes="pane")
+                yield LossPane(id="loss", classes="pane")
+        yield Static(id="notice")
+        yield ExplanationPane(id="explanation")
+        yield Static(id="too-small")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(FRAME, self._tick, pause=True)
+        self.refresh_view()
+        self.query_one("#samples-table").focus()
+        self._check_size()
+        if self.keys:
+            self.call_after_refresh(self._press_start_keys)
+
+    def _press_start_keys(self) -> None:
+        for key in self.keys.split():
+            self.simulate_key(KEY_NAMES.get(key, key))
+
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        self.screen.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"nnsim needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
+                f"this one is {self.size.width}×{self.size.height}.\nEnlarge the window, or press q to quit."
+            )
+
+    # ----- showing the engine's state -------------------------------------------------------
+    @property
+    def ref(self) -> ParamRef:
+        return self.refs[self.selected_param]
+
+    def refresh_view(self) -> None:
+        t = self.trainer
+        if self.selected_sample >= len(t.data):
+            self.selected_sample = 0
+        self.query_one(StatusBar).show(self.scenario.name, t, self.playing, SPEEDS[self.speed])
+        self.query_one(SamplesPane).show(t, self.ref, self.selected_sample)
+        self.query_one(ParamsPane).show(t, self.selected_param, self.refs)
+        self.query_one(TopologyPane).show(t, self.selected_sample, self.ref)
+        self.query_one(LossPane).show(t, self.ref)
+        self.query_one(ExplanationPane).show(t, self.ref)
+        notice = self.query_one("#notice", Static)
+        stop = t.stop
+        diverged = stop is not None and stop.reason == "diverged"
+        notice.display = diverged
+        if diverged:
+            notice.update(
+                f"⚠ {stop.message}. The learning rate {t.learning_rate:g} is too large for this network: "
+                "press z to undo, then - to lower the rate."
+            )
+
+    def watch_selected_sample(self) -> None:
+        t = self.trainer
+        self.query_one(TopologyPane).show(t, self.selected_sample, self.ref)
+
+    def watch_selected_param(self) -> None:
+        self.refresh_view()
+
+    @on(SampleSelected)
+    def _sample_selected(self, message: SampleSelected) -> None:
+        self.selected_sample = message.row
+
+    @on(ParamSelected)
+    def _param_selected(self, message: ParamSelected) -> None:
+        self.selected_param = message.index
+
+    # ----- actions --------------------------------------------------------------------------
+    def _run(self, fn) -> None:
+        """Run an engine call; explain on screen when training has stopped instead of failing."""
+        try:
+            fn()
+        except TrainingStopped as e:
+            self.notify(f"{e}. Press z to undo, g for a new guess, o for another scenario.", title="Training stopped", severity="warning")
+        self.refresh_view()
+
+    def action_next_phase(self) -> None:
+        self._run(self.trainer.next)
+
+    def action_forward(self) -> None:
+        self._run(lambda: self._through("loss"))
+
+    def action_backprop(self) -> None:
+        self._run(lambda: self._through("backward"))
+
+    def action_update(self) -> None:
+        self._run(lambda: self._through("update"))
+
+    def _through(self, phase: str) -> None:
+        t = self.trainer
+        if t.stop is not None:
+            raise TrainingStopped(t.stop.message)
+        if not t.run_through(phase) and t.stop is None:
+            self.notify(f"{phase} has already run in this step; the next phase is {t.next_phase}.", severity="information")
+
+    def action_step(self) -> None:
+        self._run(lambda: self.trainer.step() if self.trainer.stop is None else self._through("update"))
+
+    def action_guess(self) -> None:
+        self.playing = False
+        self._run(self.trainer.guess)
+
+    def action_undo(self) -> None:
+        self.playing = False
+        if not self.trainer.undo():
+            self.notify("Nothing to undo: this is the first guess.", severity="information")
+        self.refresh_view()
+
+    def action_redo(self) -> None:
+        if not self.trainer.redo():
+            self.notify("Nothing to redo.", severity="information")
+        self.refresh_view()
+
+    def action_lr_up(self) -> None:
+        self.trainer.set_learning_rate(lr_steps(self.trainer.learning_rate, up=True))
+        self.refresh_view()
+
+    def action_lr_down(self) -> None:
+        self.trainer.set_learning_rate(lr_steps(self.trainer.learning_rate, up=False))
+        self.refresh_view()
+
+    def action_probe(self) -> None:
+        self.trainer.probe(self.ref)
+        self.refresh_view()
+
+    def action_play(self) -> None:
+        if self.trainer.stop is not None and not self.playing:
+            self.notify(f"{self.trainer.stop.message}. Press z to undo or g for a new guess.", title="Training stopped", severity="warning")
+            return
+        self.playing = not self.playing
+
+    def watch_playing(self, playing: bool) -> None:
+        if playing:
+            self._timer.resume()
+        else:
+            self._timer.pause()
+        self.query_one(StatusBar).show(self.scenario.name, self.trainer, playing, SPEEDS[self.speed])
+
+    def action_faster(self) -> None:
+        self.speed = min(self.speed + 1, len(SPEEDS) - 1)
+
+    def action_slower(self) -> None:
+        self.speed = max(self.speed - 1, 0)
+
+    def watch_speed(self) -> None:
+        self.query_one(StatusBar).show(self.scenario.name, self.trainer, self.playing, SPEEDS[self.speed])
+
+    def _tick(self) -> None:
+        """One auto-play frame: up to SPEEDS[speed] steps within FRAME_BUDGET, then one redraw."""
+        t = self.trainer
+        deadline = time.perf_counter() + FRAME_BUDGET
+        for _ in range(SPEEDS[self.speed]):
+            if t.stop is not None or not t.step() or time.perf_counter() > deadline:
+                break
+        if t.stop is not None:
+            self.playing = False
+        self.refresh_view()
+
+    def action_layer(self, delta: int) -> None:
+        layer = min(max(self.ref.layer + delta, 0), self.trainer.arch.n_layers - 1)
+        self.selected_param = next(k for k, r in enumerate(self.refs) if r.layer == layer)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_open(self) -> None:
+        self.playing = False
+
+        def opened(name: str | None) -> None:
+            if name:
+                self.open_scenario(name)
+
+        self.push_screen(ScenarioPicker(), opened)
+
+    def open_scenario(self, name: str) -> None:
+        try:
+            scenario = load(name)
+        except ScenarioError as e:
+            self.notify(str(e), title="Cannot open scenario", severity="error")
+            return
+        self.scenario = scenario
+        self.trainer = scenario.trainer()
+        self.refs = param_refs(scenario.arch)
+        self.set_reactive(NNSimApp.selected_param, 0)
+        self.set_reactive(NNSimApp.selected_sample, 0)
+        self.refresh_view()
+
+    def action_export(self) -> None:
+        try:
+            csv_path, json_path = export(self.trainer, self.scenario.name, self.export_dir)
+        except OSError as e:
+            self.notify(f"Could not export: {e}", severity="error")
+            return
+        self.notify(f"Wrote {csv_path.name} and {json_path.name} in {self.export_dir}", title="Exported")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name in shipped():
+            yield SystemCommand(f"Open scenario: {name}", f"Load the {name} scenario", lambda n=name: self.open_scenario(n))
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action not in ("quit",):
+                help_text = {
+                    "next_phase": "Run the next phase",
+                    "forward": "Forward propagation and the error",
+                    "backprop": "Backpropagation: every gradient",
+                    "update": "Update every weight",
+                    "step": "One whole step",
+                    "undo": "Undo one phase",
+                    "redo": "Redo one phase",
+                    "lr_up": "Raise the learning rate",
+                    "lr_down": "Lower the learning rate",
+                    "probe": "Nudge the selected parameter",
+                    "play": "Play or pause automatic training",
+                    "guess": "Random guess from a new seed",
+                    "help": "Show every key",
+                    "open": "Open a scenario",
+                    "export": "Export the trace as CSV and JSON",
+                    "slower": "Auto-play slower",
+                    "faster": "Auto-play faster",
+                }.get(binding.action, binding.description)
+                yield SystemCommand(help_text, f"key: {binding.key_display or binding.key}", lambda a=binding.action: self.run_action(a))
+
+
+def run(scenario: Scenario, keys: str = "") -> None:
+    NNSimApp(scenario, keys=keys).run()

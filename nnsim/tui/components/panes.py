@@ -1,0 +1,124 @@
+"""The topology, loss, explanation and status panes."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group, RenderableType
+from rich.style import Style
+from rich.text import Text
+from textual.containers import HorizontalScroll, VerticalScroll
+from textual.widgets import Static
+
+from ...engine import ParamRef, Trainer
+from ...present import explain, fmt
+from .. import topology
+from ..art import plot
+
+
+class TopologyPane(VerticalScroll):
+    """The network: nodes with their values for the selected sample, edges with their weights."""
+
+    BORDER_TITLE = "Network"
+
+    def compose(self):
+        with HorizontalScroll(id="topology-scroll"):
+            yield Static(id="topology")
+
+    def show(self, trainer: Trainer, sample: int, ref: ParamRef) -> None:
+        self.query_one("#topology", Static).update(topology.render(trainer, sample, ref))
+        sizes = " → ".join(map(str, trainer.arch.sizes))
+        self.border_subtitle = f"{sizes} · sample #{sample}"
+
+
+class LossPane(Static):
+    """The loss per step; for a one-weight network also the loss as a function of the weight."""
+
+    BORDER_TITLE = "Loss"
+
+    def on_mount(self) -> None:
+        self._history: list[tuple[int, float]] = []
+        self._curve: tuple[np.ndarray, np.ndarray, float, float, float | None] | None = None
+
+    def show(self, trainer: Trainer, ref: ParamRef) -> None:
+        self._history = trainer.loss_history()
+        self._curve = None
+        if trainer.arch.n_params == 1:
+            w = ref.get(trainer.params)
+            if np.isfinite(w):
+                grid = np.linspace(w - 5.0, w + 5.0, 81)
+                losses = trainer.loss_curve(ref, grid)
+                slope = None
+                if trainer.gradients is not None and trainer.last_phase in ("backward",):
+                    g = trainer.gradients.weights[0][ref.index]
+                    slope = float(g)
+                elif trainer.probe_result is not None:
+                    slope = trainer.probe_result.slope
+                self._curve = (grid, losses, w, float(trainer.loss_at(trainer.params)), slope)
+        self.refresh()
+
+    def render(self) -> RenderableType:
+        width, height = self.content_size
+        if width < 10 or height < 3:
+            return Text("")
+        steps = [s for s, _ in self._history]
+        losses = [v for _, v in self._history]
+        last = f"latest {fmt(losses[-1], 4)}" if losses else "no loss yet"
+        if self._curve is None:
+            return plot(steps, losses, width, height, title=f"loss per step · {last}", style=Style(color="cyan"))
+        grid, curve, w, lw, slope = self._curve
+        tan = f", slope {fmt(slope, 4)}" if slope is not None else ""
+        title = f"L(w) · w = {fmt(w, 4)}, L = {fmt(lw, 4)}{tan}"
+        if width >= 70:
+            half = width // 2
+            left = plot(steps, losses, half - 1, height, title=f"loss per step · {last}", style=Style(color="cyan"))
+            right = plot(grid, curve, width - half, height, title=title, log=False, marker=(w, lw), tangent=slope, style=Style(color="magenta"))
+            from rich.table import Table
+
+            t = Table.grid(padding=(0, 1))
+            t.add_row(left, right)
+            return t
+        h1 = max(height // 2, 3)
+        return Group(
+            plot(steps, losses, width, h1, title=f"loss per step · {last}", style=Style(color="cyan")),
+            plot(grid, curve, width, height - h1, title=title, log=False, marker=(w, lw), tangent=slope, style=Style(color="magenta")),
+        )
+
+
+class ExplanationPane(Static):
+    """What the last phase did, its formula written out in the actual numbers."""
+
+    def show(self, trainer: Trainer, ref: ParamRef) -> None:
+        self.update("\n".join(explain(trainer, ref)))
+
+
+PHASE_KEYS = {"forward": "f", "loss": "space", "backward": "b", "update": "u"}
+
+
+class StatusBar(Static):
+    """Scenario, step, phase and what the next key does, learning rate, loss and stop reason."""
+
+    def show(self, name: str, trainer: Trainer, playing: bool, speed: int) -> None:
+        history = trainer.loss_history()
+        loss = fmt(history[-1][1], 6) if history else "–"
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append(f" {name} ", style="bold reverse")
+        t.append(f" step {trainer.step_count} ", style="bold")
+        t.append("│ ", style="dim")
+        stop = trainer.stop
+        if stop is None:
+            nxt = trainer.next_phase
+            t.append(f"did {trainer.last_phase}, next {nxt} ")
+            t.append(f"({PHASE_KEYS[nxt]} or space)", style="dim")
+        t.append(" │ ", style="dim")
+        t.append(f"lr {fmt(trainer.learning_rate)}")
+        t.append(" │ ", style="dim")
+        t.append(f"loss {loss}")
+        if stop is not None:
+            t.append(" │ ", style="dim")
+            style = {"converged": "bold green", "diverged": "bold red reverse"}.get(stop.reason, "bold yellow")
+            word = {"converged": "✓ converged", "diverged": "✗ diverged", "max_steps": "■ max steps"}[stop.reason]
+            t.append(word, style=style)
+        elif playing:
+            t.append(" │ ", style="dim")
+            t.append(f"▶ playing ×{speed}", style="bold cyan")
+        self.update(t)

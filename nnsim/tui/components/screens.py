@@ -1,0 +1,101 @@
+"""Modal screens: the help screen and the scenario picker."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...scenario import ScenarioError, load, shipped
+
+KEYS = [
+    ("g", "random guess: new parameters from a new seed"),
+    ("f", "forward propagation, with the error (loss)"),
+    ("b", "backpropagation: every weight's gradient"),
+    ("u", "update: w ← w − lr·dL/dw"),
+    ("space", "the next phase (forward, error, backprop, update)"),
+    ("s", "one whole step"),
+    ("p", "play / pause automatic training"),
+    ("[ ]", "play slower / faster"),
+    ("z", "undo (phase by phase)"),
+    ("y", "redo"),
+    ("+ -", "learning rate up / down"),
+    ("e", "nudge the selected parameter: L(w±ε) and the slope"),
+    ("tab, shift+tab", "move between panes"),
+    ("↑ ↓", "select a sample or a parameter (in its pane)"),
+    ("← →", "another layer's parameters (big networks)"),
+    ("o", "open a scenario"),
+    ("x", "export the trace as CSV and JSON (new files)"),
+    ("ctrl+p", "command palette: scenarios and actions"),
+    ("? or F1", "this help"),
+    ("q", "quit"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, and how a step of training goes."""
+
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        for key, what in KEYS:
+            table.add_row(key, what)
+        intro = Text.from_markup(
+            "[b]How a network learns[/b]: start from a [b]random guess[/b], run [b]forward[/b] to get y′ for every "
+            "row, measure the [b]error[/b], [b]backpropagate[/b] to get each weight's slope, and [b]update[/b] every "
+            "weight a fraction (the learning rate) against its slope. Repeat until the loss is under the stop "
+            "threshold.\n"
+        )
+        with VerticalScroll(id="help-box") as box:
+            box.border_title = "nnsim help"
+            box.border_subtitle = "escape to close"
+            yield Static(intro)
+            yield Static(table)
+
+
+class ScenarioPicker(ModalScreen[str | None]):
+    """Pick a shipped scenario or type the path of a scenario file."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for name in shipped():
+            try:
+                desc = load(name).description
+            except ScenarioError as e:
+                desc = str(e)
+            options.append(Option(Text.assemble((name, "bold"), "  ", (desc, "dim")), id=name))
+        with Vertical(id="picker-box") as box:
+            box.border_title = "Open a scenario"
+            box.border_subtitle = "enter to open · escape to cancel"
+            yield OptionList(*options, id="picker-list")
+            yield Label("or a scenario file:")
+            yield Input(placeholder="path/to/scenario.toml", id="picker-path")
+            yield Static("", id="picker-error")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._try(event.option.id or "")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self._try(event.value.strip())
+
+    def _try(self, name: str) -> None:
+        try:
+            load(name)
+        except ScenarioError as e:
+            self.query_one("#picker-error", Static).update(Text(str(e), style="bold red"))
+            return
+        self.dismiss(name)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
