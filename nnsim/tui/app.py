@@ -62,6 +62,7 @@ class NNSimApp(App[None]):
         Binding("e", "probe", "Nudge"),
         Binding("p", "play", "Play"),
         Binding("g", "guess", "Guess"),
+        Binding("m", "maximize_pane", "Max"),
         Binding("o", "open", "Open"),
         Binding("x", "export", "Export"),
         Binding("q", "quit", "Quit"),
@@ -116,16 +117,17 @@ class NNSimApp(App[None]):
         for key in self.keys.split():
             self.simulate_key(KEY_NAMES.get(key, key))
 
-    def on_resize(self) -> None:
-        self._check_size()
+    def on_resize(self, event) -> None:
+        self._check_size(event.size)
 
-    def _check_size(self) -> None:
-        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+    def _check_size(self, size=None) -> None:
+        size = size or self.size
+        small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
         if small:
             self.query_one("#too-small", Static).update(
                 f"nnsim needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
-                f"this one is {self.size.width}×{self.size.height}.\nEnlarge the window, or press q to quit."
+                f"this one is {size.width}×{size.height}.\nEnlarge the window, or press q to quit."
             )
 
     # ----- showing the engine's state -------------------------------------------------------
@@ -154,11 +156,12 @@ class NNSimApp(App[None]):
             )
 
     def watch_selected_sample(self) -> None:
-        t = self.trainer
-        self.query_one(TopologyPane).show(t, self.selected_sample, self.ref)
+        for pane in self.query(TopologyPane):  # none while the app is shutting down
+            pane.show(self.trainer, self.selected_sample, self.ref)
 
     def watch_selected_param(self) -> None:
-        self.refresh_view()
+        if self.query(TopologyPane):
+            self.refresh_view()
 
     @on(SampleSelected)
     def _sample_selected(self, message: SampleSelected) -> None:
@@ -263,6 +266,17 @@ class NNSimApp(App[None]):
         layer = min(max(self.ref.layer + delta, 0), self.trainer.arch.n_layers - 1)
         self.selected_param = next(k for k, r in enumerate(self.refs) if r.layer == layer)
 
+    def action_maximize_pane(self) -> None:
+        """Fill the screen with the focused pane (or restore it): room for wide tables at 80×24."""
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        focused = screen.focused
+        pane = next((w for w in (focused.ancestors_with_self if focused else []) if w.has_class("pane")), None)
+        if pane is not None:
+            screen.maximize(pane, container=False)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -317,6 +331,7 @@ class NNSimApp(App[None]):
                     "guess": "Random guess from a new seed",
                     "help": "Show every key",
                     "open": "Open a scenario",
+                    "maximize_pane": "Maximize or restore the focused pane",
                     "export": "Export the trace as CSV and JSON",
                     "slower": "Auto-play slower",
                     "faster": "Auto-play faster",

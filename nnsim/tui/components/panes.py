@@ -19,6 +19,7 @@ class TopologyPane(VerticalScroll):
     """The network: nodes with their values for the selected sample, edges with their weights."""
 
     BORDER_TITLE = "Network"
+    ALLOW_MAXIMIZE = True
 
     def compose(self):
         with HorizontalScroll(id="topology-scroll"):
@@ -34,6 +35,7 @@ class LossPane(Static):
     """The loss per step; for a one-weight network also the loss as a function of the weight."""
 
     BORDER_TITLE = "Loss"
+    ALLOW_MAXIMIZE = True
 
     def on_mount(self) -> None:
         self._history: list[tuple[int, float]] = []

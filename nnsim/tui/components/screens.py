@@ -29,6 +29,7 @@ KEYS = [
     ("tab, shift+tab", "move between panes"),
     ("↑ ↓", "select a sample or a parameter (in its pane)"),
     ("← →", "another layer's parameters (big networks)"),
+    ("m", "maximize the focused pane, or restore it"),
     ("o", "open a scenario"),
     ("x", "export the trace as CSV and JSON (new files)"),
     ("ctrl+p", "command palette: scenarios and actions"),
@@ -79,7 +80,7 @@ class ScenarioPicker(ModalScreen[str | None]):
             box.border_subtitle = "enter to open · escape to cancel"
             yield OptionList(*options, id="picker-list")
             yield Label("or a scenario file:")
-            yield Input(placeholder="path/to/scenario.toml", id="picker-path")
+            yield Input(placeholder="path/to/scenario.toml", id="picker-path", compact=True)
             yield Static("", id="picker-error")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -46,6 +46,7 @@ class SamplesPane(Vertical):
     """Inputs, y, y′, error and loss term per sample; each sample's share of the selected gradient."""
 
     BORDER_TITLE = "Samples"
+    ALLOW_MAXIMIZE = True
 
     def compose(self) -> ComposeResult:
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="samples-table")
@@ -92,6 +93,7 @@ class ParamsPane(Vertical):
     """Every parameter (or the selected layer's, for big networks): value, gradient, slope, update."""
 
     BORDER_TITLE = "Parameters"
+    ALLOW_MAXIMIZE = True
     BIG = 60  # more parameters than this: show one layer at a time
 
     def compose(self) -> ComposeResult:
