@@ -78,12 +78,14 @@ def sample_table(trainer: Trainer, ref: ParamRef | None = None) -> SampleTable:
         headers.append(f"dL/d{ref.label(single_param(trainer))}")
     numeric += [True] * (len(headers) - 1)
     rows = []
+    if not named_inputs:
+        means, maxes = x.mean(axis=1), x.max(axis=1)
     for n, r in enumerate(rows_idx):
         row = [str(int(r))]
         if named_inputs:
             row += [fmt(v) for v in x[n]]
         else:
-            row.append(_summary(x[n]))
+            row.append(f"mean {fmt(means[n], 3)}, max {fmt(maxes[n], 3)}")
         out = fp.output[n] if fp is not None else None
         if many_out:
             row.append(str(int(np.argmax(y[n]))))
@@ -105,10 +107,6 @@ def sample_table(trainer: Trainer, ref: ParamRef | None = None) -> SampleTable:
     if contrib is not None:
         total[-1] = fmt(contrib.sum())
     return SampleTable(headers, rows, total, numeric, [int(r) for r in rows_idx])
-
-
-def _summary(v: np.ndarray) -> str:
-    return f"mean {fmt(v.mean(), 3)}, max {fmt(v.max(), 3)}"
 
 
 @dataclass
@@ -248,7 +246,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
         )
         lines.append(f"Step {trainer.step_count} done. Again: forward, error, backprop, update (space, or s for a whole step).")
     if trainer.stop is not None:
-        lines[-1] = _stop_line(trainer)
+        lines = [lines[-2] if len(lines) > 1 else lines[0], _stop_line(trainer)]
     return lines
 
 

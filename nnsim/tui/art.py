@@ -109,7 +109,7 @@ def plot(
     if title:
         lines.append(Text(title[: width + label_w + 1], style=BOLD, no_wrap=True))
     if len(x) == 0:
-        lines.append(Text("(no loss yet: press f to run forward)", style=DIM))
+        lines.append(Text("(no finite loss to plot yet: press f to run forward)", style=DIM))
         return Text("\n").join(lines)
     positive = bool((y > 0).all())
     if log is None:
@@ -167,7 +167,7 @@ def heat_map(matrix: np.ndarray, max_width: int | None = None) -> list[Text]:
     scale = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     lines = []
     for j in range(m.shape[1]):
-        t = Text()
+        t = Text(no_wrap=True)
         col = m[:, j] if max_width is None else m[:max_width, j]
         for v in col:
             if not math.isfinite(v):

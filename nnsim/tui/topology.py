@@ -66,10 +66,10 @@ def _one_weight(trainer: Trainer, sample: int | None) -> RenderableType:
     values = node_values(trainer, sample)
     w = float(trainer.params.weights[0][0, 0])
     x_name = trainer.data.inputs[0]
-    line = Text.assemble((f"{x_name} = ", BOLD), _value(values[0], 0), "  ──(", ("w = ", BOLD))
-    line.append(signed(w), style=value_style(w) + REVERSE).append(")──▶  ").append("y′ = ", style=BOLD)
+    line = Text.assemble((f"{x_name} = ", BOLD), _value(values[0], 0), " ──(", ("w = ", BOLD), no_wrap=True)
+    line.append(signed(w), style=value_style(w) + REVERSE).append(")──▶ ").append("y′ = ", style=BOLD)
     line.append_text(_value(values[1], 0))
-    caption = Text(f"y′ = w·x ({trainer.arch.output} output, no bias)", style=DIM)
+    caption = Text("y′ = w·x", style=DIM, no_wrap=True)
     return Group(line, caption)
 
 
@@ -131,7 +131,7 @@ def _large(trainer: Trainer, sample: int | None) -> RenderableType:
     values = node_values(trainer, sample)
     parts: list[RenderableType] = []
     n_in = arch.sizes[0]
-    head = Text(f"input {n_in}", style=BOLD)
+    head = Text(f"input {n_in}", style=BOLD, no_wrap=True)
     side = int(round(np.sqrt(n_in)))
     if sample is not None:
         label = int(np.argmax(trainer.data.y[sample])) if trainer.data.y.shape[1] > 1 else None
@@ -144,8 +144,8 @@ def _large(trainer: Trainer, sample: int | None) -> RenderableType:
         finite = np.abs(w[np.isfinite(w)])
         top = f"{finite.max():.3g}" if finite.size else "n/a"
         parts.append(
-            Text(f"weights[{layer}] {w.shape[0]}×{w.shape[1]}", style=BOLD)
-            + Text(f"  max |w| {top}; a line per node of layer {layer + 1}, a glyph per input (+*# positive, -=≡ negative)", style=DIM)
+            Text(f"weights[{layer}] {w.shape[0]}×{w.shape[1]}", style=BOLD, no_wrap=True)
+            + Text(f"  max |w| {top}; +*# positive, -=≡ negative", style=DIM)
         )
         parts.extend(heat_map(w))
         out = values[layer + 1]

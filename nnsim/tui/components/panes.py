@@ -111,16 +111,15 @@ class StatusBar(Static):
             nxt = trainer.next_phase
             t.append(f"did {trainer.last_phase}, next {nxt} ")
             t.append(f"({PHASE_KEYS[nxt]} or space)", style="dim")
+        else:
+            style = {"converged": "bold green", "diverged": "bold red reverse"}.get(stop.reason, "bold yellow")
+            word = {"converged": "✓ converged", "diverged": "✗ diverged", "max_steps": "■ max steps"}[stop.reason]
+            t.append(word, style=style)
         t.append(" │ ", style="dim")
         t.append(f"lr {fmt(trainer.learning_rate)}")
         t.append(" │ ", style="dim")
         t.append(f"loss {loss}")
-        if stop is not None:
-            t.append(" │ ", style="dim")
-            style = {"converged": "bold green", "diverged": "bold red reverse"}.get(stop.reason, "bold yellow")
-            word = {"converged": "✓ converged", "diverged": "✗ diverged", "max_steps": "■ max steps"}[stop.reason]
-            t.append(word, style=style)
-        elif playing:
+        if stop is None and playing:
             t.append(" │ ", style="dim")
             t.append(f"▶ playing ×{speed}", style="bold cyan")
         self.update(t)

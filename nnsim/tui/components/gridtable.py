@@ -1,0 +1,141 @@
+"""A virtual table: renders only the lines on screen, with the header and a TOTAL row pinned.
+
+Textual's DataTable lays out every row; at 1,797 digits rows that costs most of a second per
+key. This table keeps rows as strings and draws the visible ones in ``render_line``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class GridTable(ScrollView, can_focus=True):
+    """Rows of right-aligned cells (the first column may be left-aligned) with a row cursor."""
+
+    COMPONENT_CLASSES = {"grid--header", "grid--cursor", "grid--total", "grid--odd"}
+    DEFAULT_CSS = """
+    GridTable {
+        background: $surface;
+        scrollbar-size: 1 1;
+        & > .grid--header { text-style: bold; color: $text-accent; background: $panel; }
+        & > .grid--cursor { background: $block-cursor-blurred-background; }
+        & > .grid--total { text-style: bold; background: $boost; }
+        & > .grid--odd { background: $boost; }
+        &:focus > .grid--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    }
+    """
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "move(-1000000000)", "First", show=False),
+        Binding("end", "move(1000000000)", "Last", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, init=False)
+    """The highlighted row."""
+
+    class Highlighted(Message):
+        """The cursor moved to ``row``."""
+
+        def __init__(self, table: "GridTable", row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+    def __init__(self, *, left_first: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.left_first = left_first
+        self.headers: list[str] = []
+        self.rows: Sequence[Sequence[str]] = []
+        self.total: list[str] | None = None
+        self.widths: list[int] = []
+
+    def set_data(self, headers: list[str], rows: Sequence[Sequence[str]], total: list[str] | None = None) -> None:
+        widths = [len(h) for h in headers]
+        for row in list(rows) + ([total] if total else []):
+            for k, cell in enumerate(row):
+                if len(cell) > widths[k]:
+                    widths[k] = len(cell)
+        self.headers, self.rows, self.total, self.widths = headers, rows, total, widths
+        line_width = sum(w + 2 for w in widths)
+        self.virtual_size = Size(line_width, len(rows) + 1 + (1 if total else 0))
+        if self.cursor >= len(rows):
+            self.set_reactive(GridTable.cursor, max(len(rows) - 1, 0))
+        self.refresh()
+
+    def _line(self, cells: Sequence[str]) -> str:
+        out = []
+        for k, (cell, w) in enumerate(zip(cells, self.widths)):
+            out.append(" " + (cell.ljust(w) if k == 0 and self.left_first else cell.rjust(w)) + " ")
+        return "".join(out)
+
+    @property
+    def body_height(self) -> int:
+        return max(self.size.height - 1 - (1 if self.total else 0), 1)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            text, style = self._line(self.headers), self.get_component_rich_style("grid--header")
+        elif self.total and y == self.size.height - 1:
+            text, style = self._line(self.total), self.get_component_rich_style("grid--total")
+        else:
+            index = scroll_y + y - 1
+            if index >= len(self.rows) or y > self.body_height:
+                return Strip.blank(width, base)
+            text = self._line(self.rows[index])
+            if index == self.cursor:
+                style = self.get_component_rich_style("grid--cursor")
+            elif index % 2:
+                style = self.get_component_rich_style("grid--odd")
+            else:
+                style = Style()
+        strip = Strip([Segment(text, base + style)], len(text))
+        return strip.crop_extend(scroll_x, scroll_x + width, base + style)
+
+    def watch_cursor(self, cursor: int) -> None:
+        self.scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.Highlighted(self, cursor))
+
+    def scroll_to_cursor(self) -> None:
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + self.body_height:
+            self.scroll_to(y=self.cursor - self.body_height + 1, animate=False)
+
+    def move_to(self, row: int) -> None:
+        if self.rows:
+            self.cursor = min(max(row, 0), len(self.rows) - 1)
+
+    def action_move(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def action_page(self, delta: int) -> None:
+        self.move_to(self.cursor + delta * self.body_height)
+
+    def on_click(self, event) -> None:
+        y = event.y
+        if 1 <= y <= self.body_height:
+            self.move_to(self.scroll_offset.y + y - 1)
+
+    def on_resize(self) -> None:
+        self.scroll_to_cursor()
+        self.refresh()
+
+    def _visible(self) -> Region:
+        return self.scrollable_content_region
