@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Sequence
 
-COMMANDS = ("list", "check", "run")
+COMMANDS = ("list", "check", "run", "screenshot", "serve")
 
 
 class UsageError(Exception):
@@ -72,7 +72,29 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--lr", type=_positive, default=None, help="learning rate (overrides the scenario)")
     run.add_argument("--seed", type=_seed, default=None, help="random guess from this seed (replaces explicit weights)")
     run.add_argument("--batch", type=_batch, default=None, help='"full", "sample" or a mini-batch size')
+    shot = sub.add_parser("screenshot", help="save the screen after a key sequence as SVG")
+    shot.add_argument("scenario", metavar="SCENARIO", help="a scenario name or path to a .toml file")
+    shot.add_argument("--keys", default="", help='keys to press first, e.g. "f b u"')
+    shot.add_argument("--size", type=_size, default=(100, 30), help="terminal size WIDTHxHEIGHT (default 100x30)")
+    shot.add_argument("-o", "--output", required=True, metavar="FILE.svg", help="where to write the SVG")
+    shot.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    serve = sub.add_parser("serve", help="serve the app to a browser (--web)")
+    serve.add_argument("scenario", nargs="?", default="y4x", help="the scenario each new session opens (default y4x)")
+    serve.add_argument("--web", action="store_true", help="serve in a browser through textual-serve")
+    serve.add_argument("--ssh", action="store_true", help="serve over SSH (not available yet)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 100x30, got {text!r}") from None
+    if w < 20 or h < 8 or w > 500 or h > 200:
+        raise argparse.ArgumentTypeError(f"expected a size from 20x8 to 500x200, got {text!r}")
+    return w, h
 
 
 def _ui_parser() -> argparse.ArgumentParser:
@@ -225,11 +247,48 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    raise UsageError("serve: not available yet")
+    import shlex
+
+    from .scenario import load
+
+    if args.ssh:
+        raise UsageError("serve --ssh: the SSH server is not available yet; use --web, or run nnsim itself over ssh")
+    if not args.web:
+        raise UsageError("serve: say how: --web")
+    scenario = load(args.scenario)  # fail now, not in every browser session
+    from textual_serve.server import Server
+
+    command = shlex.join([sys.executable, "-m", "nnsim", str(scenario.path)])
+    sys.stderr.write(f"nnsim: serving {scenario.name} on http://{args.host}:{args.port} (Ctrl+C to stop)\n")
+    Server(command, host=args.host, port=args.port, title=f"nnsim · {scenario.name}").serve()
+    return 0
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
-    raise UsageError("screenshot: not available yet")
+    import asyncio
+    import os
+    from pathlib import Path
+
+    from .scenario import load
+
+    scenario = load(args.scenario)
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise UsageError(f"{out}: already exists (use --force to overwrite)")
+    from .tui.app import screenshot
+
+    svg = asyncio.run(screenshot(scenario, args.keys, args.size))
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if args.force else os.O_EXCL)
+    try:
+        fd = os.open(out, flags, 0o644)
+    except FileExistsError:
+        raise UsageError(f"{out}: already exists (use --force to overwrite)") from None
+    except OSError as e:
+        raise UsageError(f"{out}: cannot write ({e.strerror})") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(svg)
+    sys.stdout.write(f"wrote {out}\n")
+    return 0
 
 
 _COMMANDS = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "serve": cmd_serve, "screenshot": cmd_screenshot}

@@ -114,8 +114,8 @@ class NNSimApp(App[None]):
             self.call_after_refresh(self._press_start_keys)
 
     def _press_start_keys(self) -> None:
-        for key in self.keys.split():
-            self.simulate_key(KEY_NAMES.get(key, key))
+        for key in key_names(self.keys):
+            self.simulate_key(key)
 
     def on_resize(self, event) -> None:
         self._check_size(event.size)
@@ -339,5 +339,17 @@ class NNSimApp(App[None]):
                 yield SystemCommand(help_text, f"key: {binding.key_display or binding.key}", lambda a=binding.action: self.run_action(a))
 
 
-def run(scenario: Scenario, keys: str = "") -> None:
-    NNSimApp(scenario, keys=keys).run()
+def key_names(keys: str) -> list[str]:
+    """'f b u + ?' as Textual key names."""
+    return [KEY_NAMES.get(k, k) for k in keys.split()]
+
+
+async def screenshot(scenario: Scenario, keys: str, size: tuple[int, int]) -> str:
+    """The screen, as SVG, after pressing ``keys`` in a terminal of ``size``."""
+    app = NNSimApp(scenario)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for key in key_names(keys):
+            await pilot.press(key)
+        await pilot.pause()
+        return app.export_screenshot(title=f"nnsim · {scenario.name}")

@@ -246,3 +246,16 @@ async def test_start_up_keys(tmp_path):
     async with app.run_test() as pilot:
         await pilot.pause(0.2)
         assert app.trainer.step_count == 1 and app.trainer.params.weights[0][0, 0] == pytest.approx(3.2)
+
+
+async def test_big_network_parameters_one_layer_at_a_time(tmp_path):
+    app = make_app("digits", tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("tab")  # from the samples to the parameters
+        assert app.screen.focused.id == "params-table"
+        assert "layer 0 of 2" in screen_text(app)
+        await pilot.press("right")
+        assert app.ref.layer == 1 and "layer 1 of 2" in screen_text(app)
+        assert "w[1][0,0]" in screen_text(app) and "w[0][0,0]" not in screen_text(app)
+        await pilot.press("left")
+        assert app.ref.layer == 0

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -81,16 +81,21 @@ class GridTable(ScrollView, can_focus=True):
         return "".join(out)
 
     @property
+    def view_height(self) -> int:
+        """Lines on screen for the table itself (without a horizontal scrollbar)."""
+        return self.scrollable_content_region.height
+
+    @property
     def body_height(self) -> int:
-        return max(self.size.height - 1 - (1 if self.total else 0), 1)
+        return max(self.view_height - 1 - (1 if self.total else 0), 1)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
+        width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
             text, style = self._line(self.headers), self.get_component_rich_style("grid--header")
-        elif self.total and y == self.size.height - 1:
+        elif self.total and y == self.view_height - 1:
             text, style = self._line(self.total), self.get_component_rich_style("grid--total")
         else:
             index = scroll_y + y - 1
@@ -136,6 +141,3 @@ class GridTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.scroll_to_cursor()
         self.refresh()
-
-    def _visible(self) -> Region:
-        return self.scrollable_content_region

@@ -57,7 +57,7 @@ class ParamsTable(GridTable):
     def action_layer(self, delta: int) -> None:
         pane = self.parent
         if isinstance(pane, ParamsPane) and pane.big:
-            self.app.run_action(f"layer({delta})")
+            self.app.action_layer(delta)  # type: ignore[attr-defined]
         elif delta < 0:
             self.action_scroll_left()
         else:
