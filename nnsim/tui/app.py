@@ -262,6 +262,13 @@ class NNSimApp(App[None]):
             self.playing = False
         self.refresh_view()
 
+    def action_select_param(self, key: str) -> None:
+        """Select a parameter by 'kind:layer:index…' (clicking a weight in the network pane)."""
+        kind, layer, *index = key.split(":")
+        ref = ParamRef(kind, int(layer), tuple(int(i) for i in index))
+        if ref in self.refs:
+            self.selected_param = self.refs.index(ref)
+
     def action_layer(self, delta: int) -> None:
         layer = min(max(self.ref.layer + delta, 0), self.trainer.arch.n_layers - 1)
         self.selected_param = next(k for k, r in enumerate(self.refs) if r.layer == layer)

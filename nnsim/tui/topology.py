@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from rich.console import Group, RenderableType
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -55,6 +56,12 @@ def _layer_title(trainer: Trainer, layer: int) -> str:
     return name if act == "identity" else f"{name} ({act})"
 
 
+def _click(ref: ParamRef) -> Style:
+    """Clicking a weight selects it, as choosing its row in the parameters table does."""
+    index = f"{ref.kind}:{ref.layer}:{':'.join(map(str, ref.index))}"
+    return Style.from_meta({"@click": f"app.select_param('{index}')"})
+
+
 def _value(vals: np.ndarray | None, k: int) -> Text:
     if vals is None:
         return Text("·", style=DIM)
@@ -104,7 +111,7 @@ def _small(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> R
             line = Text()
             for j in range(w.shape[1]):
                 ref = ParamRef("w", layer, (i, j))
-                style = value_style(w[i, j], scale)
+                style = value_style(w[i, j], scale) + _click(ref)
                 if ref == selected:
                     style = style + REVERSE
                 line.append(f"{signed(w[i, j]):>7}", style=style).append(" " if j < w.shape[1] - 1 else "")
@@ -113,7 +120,7 @@ def _small(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> R
             b = params.biases[layer]
             line = Text("bias ", style=DIM)
             for j in range(b.shape[0]):
-                style = value_style(b[j], scale)
+                style = value_style(b[j], scale) + _click(ParamRef("b", layer, (j,)))
                 if ParamRef("b", layer, (j,)) == selected:
                     style = style + REVERSE
                 line.append(f"{signed(b[j]):>7}", style=style).append(" ")

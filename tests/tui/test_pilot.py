@@ -259,3 +259,17 @@ async def test_big_network_parameters_one_layer_at_a_time(tmp_path):
         assert "w[1][0,0]" in screen_text(app) and "w[0][0,0]" not in screen_text(app)
         await pilot.press("left")
         assert app.ref.layer == 0
+
+
+async def test_click_a_weight_in_the_network_pane(tmp_path):
+    app = make_app("hidden", tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        w = app.trainer.params.weights[1][1, 0]  # from hidden node 2 to the output
+        label = f"{w:+.3g}"
+        lines = screen_text(app).splitlines()
+        row = next(k for k, line in enumerate(lines) if "h2" in line and label in line)
+        col = lines[row].index(label, lines[row].index("h2"))
+        await pilot.click(offset=(col + 1, row))
+        await pilot.pause()
+        assert app.ref.label() == "w[1][1,0]"
+        assert "w[1][1,0]" in screen_text(app)
