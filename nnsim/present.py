@@ -133,21 +133,16 @@ def param_rows(trainer: Trainer, layer: int | None = None) -> list[ParamRow]:
         if layer is not None and ref.layer != layer:
             continue
         if just_updated:
-            value, grad = ref.get(up.old), _grad(up.grads, ref)
+            value, grad = ref.get(up.old), ref.get(up.grads)
         else:
             value = ref.get(trainer.params)
-            grad = _grad(g, ref) if g is not None else None
+            grad = ref.get(g) if g is not None else None
         slope = fmt(probe.slope) if probe is not None and probe.ref == ref else ""
         cells = [ref.label(single), fmt(value), "" if grad is None else fmt(grad), slope, fmt(lr), "", ""]
         if just_updated:
             cells[5:] = [fmt(up.change(ref)), fmt(ref.get(up.new))]
         rows.append(ParamRow(ref, cells))
     return rows
-
-
-def _grad(g, ref: ParamRef) -> float:
-    arrays = g.weights if ref.kind == "w" else g.biases
-    return float(arrays[ref.layer][ref.index])
 
 
 def _m(value: float, digits: int = 6) -> str:
@@ -226,7 +221,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
         g = trainer.gradients
         assert g is not None
         parts = trainer.contributions(ref)
-        total = _grad(g, ref)
+        total = ref.get(g)
         name = trainer.loss_fn.name
         if plain and name in GRAD_FORMULAS:
             lines.append(f"Backprop: dL/d{label} = Σ {GRAD_FORMULAS[name]}·x = {_sum(parts)} = {_m(total)}")
@@ -239,8 +234,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
     elif phase == "update":
         assert up is not None
         old, new = ref.get(up.old), ref.get(up.new)
-        grads = up.grads.weights if ref.kind == "w" else up.grads.biases
-        grad = float(grads[ref.layer][ref.index])  # type: ignore[index]
+        grad = ref.get(up.grads)
         lines.append(
             f"Update: {label} ← {label} − lr·dL/d{label} = {_m(old)} − {_m(up.learning_rate)} × {_p(grad)} = {_m(new)}"
         )

@@ -6,7 +6,7 @@ No Rich or Textual here: the CLI and the TUI both write what these functions ret
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -70,8 +70,6 @@ def csv_rows(trainer: Trainer) -> Iterator[list[Any]]:
     assert up is not None and loss is not None
     single = trainer.arch.n_params == 1
     for ref in param_refs(trainer.arch):
-        grads = up.grads.weights if ref.kind == "w" else up.grads.biases
-        assert grads is not None
         i, j = (ref.index if ref.kind == "w" else (None, ref.index[0]))
         yield [
             trainer.step_count,
@@ -83,12 +81,8 @@ def csv_rows(trainer: Trainer) -> Iterator[list[Any]]:
             "" if i is None else i,
             j,
             number(ref.get(up.old)),
-            number(grads[ref.layer][ref.index]),
+            number(ref.get(up.grads)),
             number(up.change(ref)),
             number(ref.get(up.new)),
         ]
 
-
-def all_steps(trainer: Trainer) -> Iterable[Trainer]:
-    """Every completed step of the trainer's current run, replayed (for an export)."""
-    return trainer.replay()

@@ -78,7 +78,8 @@ class ParamRef:
             return f"w[{self.layer}][{i},{j}]"
         return f"b[{self.layer}][{self.index[0]}]"
 
-    def get(self, params: Params) -> float:
+    def get(self, params: "Params | Gradients") -> float:
+        """This parameter's entry in ``params`` (or in a Gradients: its dL/dw)."""
         arrays = params.weights if self.kind == "w" else params.biases
         assert arrays is not None
         return float(arrays[self.layer][self.index])

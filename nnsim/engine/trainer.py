@@ -508,9 +508,7 @@ class Trainer:
             ref.set(nudged, v)
             losses.append(self.loss_at(nudged, rows))
         g = self.analytic_gradients(self.s.params, rows)
-        arrays = g.weights if ref.kind == "w" else g.biases
-        assert arrays is not None
-        self.probe_result = Probe(ref, value, eps, losses[0], losses[1], losses[2], float(arrays[ref.layer][ref.index]))
+        self.probe_result = Probe(ref, value, eps, losses[0], losses[1], losses[2], ref.get(g))
         return self.probe_result
 
     def loss_curve(self, ref: ParamRef, values: Array) -> Array:
@@ -540,9 +538,7 @@ def gradient_check(trainer: Trainer, epsilon: float = 1e-5) -> float:
         minus = trainer.loss_at(params, rows)
         ref.set(params, value)
         numeric = (plus - minus) / (2 * epsilon)
-        arrays = g.weights if ref.kind == "w" else g.biases
-        assert arrays is not None
-        analytic = float(arrays[ref.layer][ref.index])
+        analytic = ref.get(g)
         scale = max(abs(numeric), abs(analytic), 1e-3)
         worst = max(worst, abs(numeric - analytic) / scale)
     return worst

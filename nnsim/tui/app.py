@@ -28,6 +28,26 @@ MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 2, 5, 10, 50, 200, 1000)  # steps per frame in auto-play
 FRAME = 0.1  # seconds between auto-play frames (10 frames per second)
 FRAME_BUDGET = 0.04  # seconds of training per frame at most, so keys stay responsive
+PALETTE_TEXT = {  # what each action is called in the command palette
+    "next_phase": "Run the next phase",
+    "forward": "Forward propagation and the error",
+    "backprop": "Backpropagation: every gradient",
+    "update": "Update every weight",
+    "step": "One whole step",
+    "undo": "Undo one phase",
+    "redo": "Redo one phase",
+    "lr_up": "Raise the learning rate",
+    "lr_down": "Lower the learning rate",
+    "probe": "Nudge the selected parameter",
+    "play": "Play or pause automatic training",
+    "guess": "Random guess from a new seed",
+    "help": "Show every key",
+    "open": "Open a scenario",
+    "maximize_pane": "Maximize or restore the focused pane",
+    "export": "Export the trace as CSV and JSON",
+    "slower": "Auto-play slower",
+    "faster": "Auto-play faster",
+}
 KEY_NAMES = {"+": "plus", "-": "minus", "?": "question_mark", " ": "space", "[": "left_square_bracket", "]": "right_square_bracket"}
 
 
@@ -200,7 +220,7 @@ class NNSimApp(App[None]):
             self.notify(f"{phase} has already run in this step; the next phase is {t.next_phase}.", severity="information")
 
     def action_step(self) -> None:
-        self._run(lambda: self.trainer.step() if self.trainer.stop is None else self._through("update"))
+        self._run(lambda: self._through("update"))
 
     def action_guess(self) -> None:
         self.playing = False
@@ -323,26 +343,7 @@ class NNSimApp(App[None]):
             yield SystemCommand(f"Open scenario: {name}", f"Load the {name} scenario", lambda n=name: self.open_scenario(n))
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.action not in ("quit",):
-                help_text = {
-                    "next_phase": "Run the next phase",
-                    "forward": "Forward propagation and the error",
-                    "backprop": "Backpropagation: every gradient",
-                    "update": "Update every weight",
-                    "step": "One whole step",
-                    "undo": "Undo one phase",
-                    "redo": "Redo one phase",
-                    "lr_up": "Raise the learning rate",
-                    "lr_down": "Lower the learning rate",
-                    "probe": "Nudge the selected parameter",
-                    "play": "Play or pause automatic training",
-                    "guess": "Random guess from a new seed",
-                    "help": "Show every key",
-                    "open": "Open a scenario",
-                    "maximize_pane": "Maximize or restore the focused pane",
-                    "export": "Export the trace as CSV and JSON",
-                    "slower": "Auto-play slower",
-                    "faster": "Auto-play faster",
-                }.get(binding.action, binding.description)
+                help_text = PALETTE_TEXT.get(binding.action, binding.description)
                 yield SystemCommand(help_text, f"key: {binding.key_display or binding.key}", lambda a=binding.action: self.run_action(a))
 
 

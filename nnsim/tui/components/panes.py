@@ -51,8 +51,7 @@ class LossPane(Static):
                 losses = trainer.loss_curve(ref, grid)
                 slope = None
                 if trainer.gradients is not None and trainer.last_phase in ("backward",):
-                    g = trainer.gradients.weights[0][ref.index]
-                    slope = float(g)
+                    slope = ref.get(trainer.gradients)
                 elif trainer.probe_result is not None:
                     slope = trainer.probe_result.slope
                 self._curve = (grid, losses, w, float(trainer.loss_at(trainer.params)), slope)
