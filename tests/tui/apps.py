@@ -16,3 +16,23 @@ def screen_text(app: NNSimApp) -> str:
     """Everything on screen as plain text: what a person would read."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+async def settled_text(pilot, *needles: str, timeout: float = 20.0) -> str:
+    """The screen's text once every needle is on it (or `timeout` seconds have passed).
+
+    `pilot.pause()` waits for the process to look idle, at most a second; on a loaded CI machine a
+    big scenario's redraw can take longer than that. Waiting for what the test expects to see
+    keeps the test exact without making it depend on the machine's speed: when the needles never
+    appear, the caller's assertion fails on the text returned.
+    """
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        if all(n in text for n in needles) or time.monotonic() > deadline:
+            return text
+        await asyncio.sleep(0.05)
