@@ -78,13 +78,36 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--size", type=_size, default=(100, 30), help="terminal size WIDTHxHEIGHT (default 100x30)")
     shot.add_argument("-o", "--output", required=True, metavar="FILE.svg", help="where to write the SVG")
     shot.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    serve = sub.add_parser("serve", help="serve the app to a browser (--web)")
+    serve = sub.add_parser("serve", help="serve the app over SSH (--ssh) or to a browser (--web)")
     serve.add_argument("scenario", nargs="?", default="y4x", help="the scenario each new session opens (default y4x)")
-    serve.add_argument("--web", action="store_true", help="serve in a browser through textual-serve")
-    serve.add_argument("--ssh", action="store_true", help="serve over SSH (not available yet)")
+    how = serve.add_mutually_exclusive_group()
+    how.add_argument("--ssh", action="store_true", help="a built-in SSH server: each connection gets its own nnsim")
+    how.add_argument("--web", action="store_true", help="serve in a browser through textual-serve")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=_port, default=None, help="port (default 2222 for --ssh, 8000 for --web)")
+    serve.add_argument(
+        "--authorized-keys", metavar="FILE", default=None,
+        help="--ssh: public keys allowed in (default ~/.ssh/authorized_keys)",
+    )
+    serve.add_argument("--open", action="store_true", help="--ssh: let anyone in without a key (trusted networks only)")
+    serve.add_argument(
+        "--max-sessions", type=_count, default=50, metavar="N", help="--ssh: concurrent sessions (default 50)"
+    )
+    serve.add_argument(
+        "--idle-timeout", type=_positive, default=30.0, metavar="MINUTES",
+        help="--ssh: close a session after this many minutes without a key (default 30)",
+    )
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {text!r}")
+    return value
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -237,11 +260,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from .scenario import load
 
     scenario = load(args.scenario)
-    try:
-        from .tui.app import NNSimApp
-    except ImportError:
-        sys.stdout.write("nnsim: the terminal UI is not built yet; try `nnsim run y4x`\n")
-        return 0
+    from .tui.app import NNSimApp
+
     NNSimApp(scenario, keys=args.keys).run()
     return 0
 
@@ -251,16 +271,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .scenario import load
 
+    if not (args.ssh or args.web):
+        raise UsageError("serve: say how: --ssh (a server attendees reach with ssh) or --web (a browser)")
+    if args.web and (args.open or args.authorized_keys):
+        raise UsageError("serve: --open and --authorized-keys are for --ssh")
+    scenario = load(args.scenario)  # fail now, not in every session
     if args.ssh:
-        raise UsageError("serve --ssh: the SSH server is not available yet; use --web, or run nnsim itself over ssh")
-    if not args.web:
-        raise UsageError("serve: say how: --web")
-    scenario = load(args.scenario)  # fail now, not in every browser session
+        return _serve_ssh(args, scenario)
     from textual_serve.server import Server
 
+    port = args.port or 8000
     command = shlex.join([sys.executable, "-m", "nnsim", str(scenario.path)])
-    sys.stderr.write(f"nnsim: serving {scenario.name} on http://{args.host}:{args.port} (Ctrl+C to stop)\n")
-    Server(command, host=args.host, port=args.port, title=f"nnsim · {scenario.name}").serve()
+    sys.stderr.write(f"nnsim: serving {scenario.name} on http://{args.host}:{port} (Ctrl+C to stop)\n")
+    Server(command, host=args.host, port=port, title=f"nnsim · {scenario.name}").serve()
+    return 0
+
+
+def _serve_ssh(args: argparse.Namespace, scenario) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from .sshserver import DEFAULT_PORT, Options, SetupError, serve_forever
+
+    options = Options(
+        scenario=scenario.path,
+        host=args.host,
+        port=DEFAULT_PORT if args.port is None else args.port,
+        open=args.open,
+        authorized_keys=Path(args.authorized_keys).expanduser() if args.authorized_keys else None,
+        max_sessions=args.max_sessions,
+        idle_timeout=args.idle_timeout * 60,
+    )
+    try:
+        asyncio.run(serve_forever(options))
+    except SetupError as e:
+        raise UsageError(f"serve --ssh: {e}") from None
     return 0
 
 

@@ -37,13 +37,6 @@ def test_web_mode_serves_its_page_on_loopback():
         proc.wait(timeout=10)
 
 
-def test_ssh_mode_says_it_is_not_available(capsys):
-    from nnsim.cli import main
-
-    assert main(["serve", "--ssh"]) == 2
-    assert "not available yet" in capsys.readouterr().err
-
-
 def test_bad_scenario_fails_before_serving(capsys):
     from nnsim.cli import main
 

@@ -1,0 +1,24 @@
+"""What each SSH session runs: ``python -m nnsim.ptychild [nnsim arguments]``.
+
+The server starts this process in a new session (no controlling terminal) with a fresh
+pseudo-terminal on stdin/stdout/stderr. Taking that pty as the controlling terminal is what lets
+the kernel deliver SIGWINCH when the client's window changes; then it is plain ``nnsim``.
+"""
+
+import fcntl
+import sys
+import termios
+
+
+def main() -> int:
+    try:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    except OSError as e:
+        sys.stderr.write(f"nnsim: cannot take the terminal ({e.strerror}); window changes will not reach the app\n")
+    from nnsim.cli import main as nnsim
+
+    return nnsim(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""`nnsim serve --ssh`: a real asyncssh client on 127.0.0.1 against the real server and real app processes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from nnsim.scenario import load
+from nnsim.sshserver import HOST_KEY_NAME, Options, Server, SetupError, host_key
+
+from .terminal import Terminal
+
+Y4X = load("y4x").path
+
+
+@pytest.fixture
+async def start(tmp_path: Path):
+    """start(**options) → a running server on a free loopback port; every server is stopped afterwards."""
+    servers: list[Server] = []
+
+    async def _start(**kw) -> Server:
+        kw.setdefault("scenario", Y4X)
+        kw.setdefault("port", 0)
+        kw.setdefault("key_dir", tmp_path / "config")
+        kw.setdefault("log", False)
+        server = await Server.start(Options(**kw))
+        servers.append(server)
+        return server
+
+    yield _start
+    for server in servers:
+        await server.stop()
+
+
+async def connect(server: Server, key: asyncssh.SSHKey | None = None) -> asyncssh.SSHClientConnection:
+    return await asyncssh.connect(
+        "127.0.0.1", server.port, username="student", known_hosts=None,
+        client_keys=[key] if key else [], agent_path=None, preferred_auth="publickey",
+    )
+
+
+async def test_a_client_sees_the_app_and_its_keys_change_the_numbers(start):
+    server = await start(open=True)
+    async with await connect(server) as conn:
+        term = await Terminal.open(conn, 80, 24)
+        await term.wait_for("y4x", "step 0", "loss –")
+        term.press("f")  # forward: the worked example's total squared error at w = 2
+        await term.wait_for("loss 120")
+        term.press("b")
+        await term.wait_for("Σ 2(y′−y)·x", "= −120")
+        term.press("u")
+        await term.wait_for("3.2", "step 1")
+        term.press("q")
+        await term.wait_closed()
+    assert term.process.exit_status == 0
+    assert not server.room.sessions
+
+
+async def test_a_window_change_reaches_the_app(start):
+    server = await start(open=True)
+    async with await connect(server) as conn:
+        term = await Terminal.open(conn, 50, 14)
+        await term.wait_for("nnsim needs a terminal of at least 60×18")
+        term.resize(100, 30)
+        text = await term.wait_for("step 0", "Samples")
+        assert "at least 60×18" not in text
+        term.resize(56, 16)
+        await term.wait_for("at least 60×18", "56×16")
+
+
+async def test_without_open_only_a_listed_key_gets_in(start, tmp_path):
+    listed = asyncssh.generate_private_key("ssh-ed25519")
+    stranger = asyncssh.generate_private_key("ssh-ed25519")
+    keys = tmp_path / "authorized_keys"
+    keys.write_bytes(listed.export_public_key())
+    server = await start(authorized_keys=keys)
+    with pytest.raises(asyncssh.PermissionDenied):
+        await connect(server, stranger)
+    with pytest.raises(asyncssh.PermissionDenied):
+        await connect(server)  # no key at all (and no password or keyboard-interactive to fall back on)
+    async with await connect(server, listed) as conn:
+        term = await Terminal.open(conn)
+        await term.wait_for("step 0")
+
+
+async def test_only_the_app_is_reachable(start):
+    server = await start(open=True)
+    async with await connect(server) as conn:
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await conn.create_process("cat /etc/passwd", term_type="xterm", term_size=(80, 24))
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await conn.create_process(subsystem="sftp")
+        with pytest.raises((asyncssh.SFTPError, asyncssh.ChannelOpenError)):
+            await conn.start_sftp_client()
+        with pytest.raises(asyncssh.ChannelOpenError):  # local port forwarding (direct-tcpip)
+            await conn.open_connection("127.0.0.1", server.port)
+        with pytest.raises(asyncssh.ChannelListenError):  # remote port forwarding
+            await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 9)
+        # The connection is still good for what it is for.
+        term = await Terminal.open(conn)
+        await term.wait_for("step 0")
+
+
+async def test_a_connection_without_a_terminal_is_told_why_and_closed(start):
+    server = await start(open=True)
+    async with await connect(server) as conn:
+        process = await conn.create_process(encoding=None)  # like `ssh -T`: a shell, no pty
+        out = await asyncio.wait_for(process.stdout.read(), 10)
+        await process.wait_closed()
+    assert b"nnsim needs a terminal" in out and f"ssh -p {server.port}".encode() in out
+    assert process.exit_status == 1
+    assert not server.room.sessions
+
+
+async def test_two_clients_are_independent_and_one_leaving_harms_nobody(start):
+    server = await start(open=True)
+    async with await connect(server) as conn_a, await connect(server) as conn_b:
+        a = await Terminal.open(conn_a)
+        b = await Terminal.open(conn_b)
+        await a.wait_for("step 0")
+        await b.wait_for("step 0")
+        a.press("s")  # a whole step for A only
+        await a.wait_for("step 1", "loss 120")
+        await asyncio.sleep(0.5)
+        assert "step 0" in b.text and "loss –" in b.text
+        assert len(server.room.sessions) == 2
+        conn_a.abort()  # A's network goes away mid-session
+        await a.wait_closed()
+        for _ in range(100):
+            if len(server.room.sessions) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert len(server.room.sessions) == 1
+        b.press("f")
+        await b.wait_for("loss 120", "step 0")
+    # and the server still takes new clients
+    async with await connect(server) as conn_c:
+        c = await Terminal.open(conn_c)
+        await c.wait_for("step 0")
+
+
+async def test_the_session_limit_is_enforced_politely(start):
+    server = await start(open=True, max_sessions=2)
+    async with await connect(server) as c1, await connect(server) as c2, await connect(server) as c3:
+        t1 = await Terminal.open(c1)
+        t2 = await Terminal.open(c2)
+        await t1.wait_for("step 0")
+        await t2.wait_for("step 0")
+        t3 = await Terminal.open(c3)
+        await t3.wait_for("all 2 sessions are in use; please try again")
+        await t3.wait_closed()
+        assert t3.process.exit_status == 1
+        assert len(server.room.sessions) == 2
+        t1.press("q")  # a seat frees up
+        await t1.wait_closed()
+    async with await connect(server) as c4:
+        t4 = await Terminal.open(c4)
+        await t4.wait_for("step 0")
+
+
+async def test_an_idle_session_is_closed_with_a_message(start):
+    server = await start(open=True, idle_timeout=2.0)
+    async with await connect(server) as conn:
+        term = await Terminal.open(conn)
+        await term.wait_for("step 0")
+        await term.wait_closed(timeout=15)
+    assert "closed after 2 seconds without a key" in term.text
+    assert not server.room.sessions
+
+
+async def test_stopping_the_server_ends_every_session_and_its_process(start):
+    server = await start(open=True)
+    async with await connect(server) as c1, await connect(server) as c2:
+        terms = [await Terminal.open(c1), await Terminal.open(c2)]
+        for t in terms:
+            await t.wait_for("step 0")
+        procs = [s.proc for s in server.room.sessions]
+        await server.stop()
+        for t in terms:
+            await t.wait_closed()
+            assert "the server is stopping" in t.text
+            assert t.raw.rfind(b"\x1b[?1049l") > t.raw.rfind(b"\x1b[?1049h")  # left the alternate screen
+    assert all(p.returncode is not None for p in procs)
+
+
+def test_the_host_key_is_made_once_and_never_replaced(tmp_path):
+    key, path, created = host_key(tmp_path)
+    assert created and path == tmp_path / HOST_KEY_NAME
+    assert path.stat().st_mode & 0o777 == 0o600
+    again, _, created_again = host_key(tmp_path)
+    assert not created_again and again.get_fingerprint() == key.get_fingerprint()
+    path.write_text("not a key\n")
+    with pytest.raises(SetupError, match="never replaces it"):
+        host_key(tmp_path)
+    assert path.read_text() == "not a key\n"
