@@ -102,6 +102,17 @@ class NNSimApp(App[None]):
     speed: reactive[int] = reactive(0, init=False)
     """Index into SPEEDS: steps per auto-play frame."""
 
+    def get_driver_class(self):
+        """Textual's driver for this terminal, sending only the cells that changed (see screendiff.py)."""
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if issubclass(driver, LinuxDriver):
+            from .screendiff import diffing
+
+            return diffing(driver)
+        return driver
+
     def __init__(self, scenario: Scenario, keys: str = "", export_dir: Path | None = None) -> None:
         super().__init__()
         self.scenario = scenario
