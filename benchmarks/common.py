@@ -36,14 +36,14 @@ def child_env() -> dict[str, str]:
 class PtyApp:
     """A command running on a fresh pseudo-terminal, its output drawn on a pyte screen."""
 
-    def __init__(self, argv: list[str], cols: int = 80, rows: int = 24) -> None:
+    def __init__(self, argv: list[str], cols: int = 80, rows: int = 24, env: dict[str, str] | None = None) -> None:
         self.master, slave = os.openpty()
         self.resize(cols, rows, slave)
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=child_env(), start_new_session=True,
+            argv, stdin=slave, stdout=slave, stderr=slave, env={**child_env(), **(env or {})}, start_new_session=True,
             preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
         os.close(slave)
@@ -137,3 +137,24 @@ def kb(n: float) -> str:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
+
+
+@dataclass
+class Result:
+    """One row of the results table."""
+
+    benchmark: str
+    case: str
+    figure: str  # the measured figure, with its unit
+    reference: str  # what it was compared with, measured in the same run
+    ratio: float | None
+    goal: str
+    met: bool | None  # None: no goal for this row
+
+    def line(self) -> str:
+        ratio = "" if self.ratio is None else f"{self.ratio:.2f}×"
+        met = {True: "yes", False: "**no**", None: ""}[self.met]
+        return f"| {self.benchmark} | {self.case} | {self.figure} | {self.reference} | {ratio} | {self.goal} | {met} |"
+
+
+TABLE_HEADER = "| benchmark | case | figure | reference (same run) | ratio | goal | met |\n| --- | --- | --- | --- | --- | --- | --- |"

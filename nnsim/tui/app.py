@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -107,7 +108,7 @@ class NNSimApp(App[None]):
         driver = super().get_driver_class()
         from textual.drivers.linux_driver import LinuxDriver
 
-        if issubclass(driver, LinuxDriver):
+        if issubclass(driver, LinuxDriver) and os.environ.get("NNSIM_SCREENDIFF", "1") != "0":
             from .screendiff import diffing
 
             return diffing(driver)

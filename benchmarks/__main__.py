@@ -1,0 +1,60 @@
+"""Run the benchmarks: `python -m benchmarks [NAME ...]` (all of them by default).
+
+Prints a Markdown table (the README's) and writes it to benchmarks/RESULTS.md with the machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import sys
+import time
+
+from .common import ROOT, TABLE_HEADER
+
+NAMES = ["startup", "latency", "engine", "autoplay", "memory", "terminal_bytes", "classroom"]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main(argv: list[str]) -> int:
+    names = argv or NAMES
+    unknown = [n for n in names if n not in NAMES]
+    if unknown:
+        sys.stderr.write(f"benchmarks: unknown {', '.join(unknown)}; choose from {', '.join(NAMES)}\n")
+        return 2
+    lines = []
+    started = time.perf_counter()
+    for name in names:
+        print(f"# {name} …", file=sys.stderr, flush=True)
+        module = importlib.import_module(f"benchmarks.{name}")
+        for result in module.run():
+            print(result.line(), file=sys.stderr, flush=True)
+            lines.append(result.line())
+    table = "\n".join([TABLE_HEADER, *lines])
+    report = f"{table}\n\nMachine: {machine()}. {time.strftime('%Y-%m-%d')}, {time.perf_counter() - started:.0f} s in all.\n"
+    print(report)
+    if not argv:
+        (ROOT / "benchmarks" / "RESULTS.md").write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
