@@ -6,7 +6,9 @@ Only formatting and choosing columns happens here; every number comes from the e
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -37,12 +39,39 @@ def fmt(value: float, digits: int = 6) -> str:
     return "0" if text in ("-0", "0") else text
 
 
+T = TypeVar("T")
+
+
+class LazyRows(Sequence[T], Generic[T]):
+    """Rows made when first read: of 1,797 digits samples a screen formats only the ~20 it shows."""
+
+    def __init__(self, n: int, make: Callable[[int], T]) -> None:
+        self._n = n
+        self._make = make
+        self._made: dict[int, T] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        row = self._made.get(i)
+        if row is None:
+            row = self._made[i] = self._make(i)
+        return row
+
+
 @dataclass
 class SampleTable:
     """The per-sample table: a header, one row per sample in the batch, and the TOTAL row."""
 
     headers: list[str]
-    rows: list[list[str]]
+    rows: Sequence[list[str]]
     total: list[str]
     numeric: list[bool]
     dataset_rows: list[int]
@@ -77,29 +106,35 @@ def sample_table(trainer: Trainer, ref: ParamRef | None = None) -> SampleTable:
         contrib = trainer.contributions(ref)
         headers.append(f"dL/d{ref.label(single_param(trainer))}")
     numeric += [True] * (len(headers) - 1)
-    rows = []
     if not named_inputs:
         means, maxes = x.mean(axis=1), x.max(axis=1)
-    for n, r in enumerate(rows_idx):
-        row = [str(int(r))]
+    if many_out:
+        labels = np.argmax(y, axis=1)
+        if fp is not None:
+            guesses, confidence = np.argmax(fp.output, axis=1), fp.output.max(axis=1)
+
+    def row(n: int) -> list[str]:
+        cells = [str(int(rows_idx[n]))]
         if named_inputs:
-            row += [fmt(v) for v in x[n]]
+            cells += [fmt(v) for v in x[n]]
         else:
-            row.append(f"mean {fmt(means[n], 3)}, max {fmt(maxes[n], 3)}")
+            cells.append(f"mean {fmt(means[n], 3)}, max {fmt(maxes[n], 3)}")
         out = fp.output[n] if fp is not None else None
         if many_out:
-            row.append(str(int(np.argmax(y[n]))))
-            row += ["", ""] if out is None else [str(int(np.argmax(out))), fmt(out.max(), 3)]
+            cells.append(str(int(labels[n])))
+            cells += ["", ""] if out is None else [str(int(guesses[n])), fmt(confidence[n], 3)]
         elif k == 1:
-            row.append(fmt(y[n, 0]))
-            row += ["", ""] if out is None else [fmt(out[0]), fmt(loss.errors[n, 0]) if loss is not None else ""]
+            cells.append(fmt(y[n, 0]))
+            cells += ["", ""] if out is None else [fmt(out[0]), fmt(loss.errors[n, 0]) if loss is not None else ""]
         else:
-            row += [fmt(v) for v in y[n]]
-            row += [""] * k if out is None else [fmt(v) for v in out]
-        row.append(fmt(loss.terms[n]) if loss is not None else "")
+            cells += [fmt(v) for v in y[n]]
+            cells += [""] * k if out is None else [fmt(v) for v in out]
+        cells.append(fmt(loss.terms[n]) if loss is not None else "")
         if contrib is not None:
-            row.append(fmt(contrib[n]))
-        rows.append(row)
+            cells.append(fmt(contrib[n]))
+        return cells
+
+    rows = LazyRows(len(rows_idx), row)
     total = ["TOTAL"] + [""] * (len(headers) - 1)
     if loss is not None:
         col = len(headers) - (2 if contrib is not None else 1)
@@ -118,31 +153,33 @@ class ParamRow:
 PARAM_HEADERS = ["parameter", "value", "dL/dw", "slope (probe)", "lr", "change", "new value"]
 
 
-def param_rows(trainer: Trainer, layer: int | None = None) -> list[ParamRow]:
+def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> LazyRows[ParamRow]:
     """Each parameter's value, gradient, probed slope, learning rate, change and new value.
 
-    Before an update the value is the current one (with its gradient once backprop has run);
-    right after an update, the row shows that update (old value, gradient, change, new value).
+    `refs` chooses the parameters (default: all of them, in order). Before an update the value is
+    the current one (with its gradient once backprop has run); right after an update, the row
+    shows that update (old value, gradient, change, new value).
     """
+    refs = param_refs(trainer.arch) if refs is None else refs
     single = single_param(trainer)
     up, g, probe = trainer.update_result, trainer.gradients, trainer.probe_result
     just_updated = trainer.last_phase == "update" and up is not None
-    lr = up.learning_rate if just_updated else trainer.learning_rate
-    rows = []
-    for ref in param_refs(trainer.arch):
-        if layer is not None and ref.layer != layer:
-            continue
+    lr = fmt(up.learning_rate if just_updated else trainer.learning_rate)
+
+    def row(n: int) -> ParamRow:
+        ref = refs[n]
         if just_updated:
             value, grad = ref.get(up.old), ref.get(up.grads)
         else:
             value = ref.get(trainer.params)
             grad = ref.get(g) if g is not None else None
         slope = fmt(probe.slope) if probe is not None and probe.ref == ref else ""
-        cells = [ref.label(single), fmt(value), "" if grad is None else fmt(grad), slope, fmt(lr), "", ""]
+        cells = [ref.label(single), fmt(value), "" if grad is None else fmt(grad), slope, lr, "", ""]
         if just_updated:
             cells[5:] = [fmt(up.change(ref)), fmt(ref.get(up.new))]
-        rows.append(ParamRow(ref, cells))
-    return rows
+        return ParamRow(ref, cells)
+
+    return LazyRows(len(refs), row)
 
 
 def _m(value: float, digits: int = 6) -> str:

@@ -1,7 +1,10 @@
 """A virtual table: renders only the lines on screen, with the header and a TOTAL row pinned.
 
 Textual's DataTable lays out every row; at 1,797 digits rows that costs most of a second per
-key. This table keeps rows as strings and draws the visible ones in ``render_line``.
+key. This table reads only the rows on screen (rows may be a lazy sequence that formats a row
+when it is first read) and draws them in ``render_line``. Column widths fit the header, the
+TOTAL row and the rows seen so far, and only grow while the headers stay the same, so columns
+do not jump about from one step to the next.
 """
 
 from __future__ import annotations
@@ -62,17 +65,32 @@ class GridTable(ScrollView, can_focus=True):
         self.widths: list[int] = []
 
     def set_data(self, headers: list[str], rows: Sequence[Sequence[str]], total: list[str] | None = None) -> None:
-        widths = [len(h) for h in headers]
-        for row in list(rows) + ([total] if total else []):
+        if headers != self.headers:
+            self.widths = [len(h) for h in headers]
+        self.headers, self.rows, self.total = headers, rows, total
+        if self.cursor >= len(rows):
+            self.set_reactive(GridTable.cursor, max(len(rows) - 1, 0))
+        self._fit_widths()
+        self.refresh()
+
+    def _fit_widths(self) -> None:
+        """Grow the columns to fit the rows on screen (and the TOTAL row); never shrink them."""
+        top = self.scroll_offset.y
+        seen = [self.rows[i] for i in range(top, min(top + max(self.view_height, 1) + 1, len(self.rows)))]
+        if self.total:
+            seen.append(self.total)
+        widths = self.widths
+        for row in seen:
             for k, cell in enumerate(row):
                 if len(cell) > widths[k]:
                     widths[k] = len(cell)
-        self.headers, self.rows, self.total, self.widths = headers, rows, total, widths
-        line_width = sum(w + 2 for w in widths)
-        self.virtual_size = Size(line_width, len(rows) + 1 + (1 if total else 0))
-        if self.cursor >= len(rows):
-            self.set_reactive(GridTable.cursor, max(len(rows) - 1, 0))
-        self.refresh()
+        size = Size(sum(w + 2 for w in widths), len(self.rows) + 1 + (1 if self.total else 0))
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._fit_widths()
 
     def _line(self, cells: Sequence[str]) -> str:
         out = []
@@ -139,5 +157,6 @@ class GridTable(ScrollView, can_focus=True):
             self.move_to(self.scroll_offset.y + y - 1)
 
     def on_resize(self) -> None:
+        self._fit_widths()
         self.scroll_to_cursor()
         self.refresh()

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 
 from ...engine import ParamRef, Trainer
-from ...present import PARAM_HEADERS, sample_table, param_rows
+from ...present import PARAM_HEADERS, LazyRows, param_rows, sample_table
 from ..messages import ParamSelected, SampleSelected
 from .gridtable import GridTable
 
@@ -25,14 +25,9 @@ class SamplesPane(Vertical):
 
     def on_mount(self) -> None:
         self._rows: list[int] = []
-        self._shown: tuple | None = None
 
     def show(self, trainer: Trainer, ref: ParamRef, sample: int) -> None:
         st = sample_table(trainer, ref)
-        key = (tuple(st.headers), tuple(map(tuple, st.rows)), tuple(st.total))
-        if key == self._shown:
-            return
-        self._shown = key
         table = self.query_one(GridTable)
         table.set_data(st.headers, st.rows, st.total)
         self._rows = st.dataset_rows
@@ -76,25 +71,20 @@ class ParamsPane(Vertical):
 
     def on_mount(self) -> None:
         self._indices: list[int] = []
-        self._shown: tuple | None = None
         self.big = False
 
     def show(self, trainer: Trainer, selected: int, refs: list[ParamRef]) -> None:
         self.big = len(refs) > self.BIG
         layer = refs[selected].layer if self.big else None
-        rows = param_rows(trainer, layer)
-        key = (layer, tuple(tuple(r.cells) for r in rows))
+        self._indices = [k for k, ref in enumerate(refs) if layer is None or ref.layer == layer]
+        rows = param_rows(trainer, [refs[k] for k in self._indices])
         table = self.query_one(ParamsTable)
-        if key != self._shown:
-            self._shown = key
-            headers = [SHORT_PARAM_HEADERS.get(h, h) for h in PARAM_HEADERS]
-            table.set_data(headers, [r.cells for r in rows])
-            index_of = {ref: k for k, ref in enumerate(refs)}
-            self._indices = [index_of[r.ref] for r in rows]
-            if layer is None:
-                self.border_subtitle = f"{len(rows)} parameter{'s' if len(rows) != 1 else ''}"
-            else:
-                self.border_subtitle = f"layer {layer} of {trainer.arch.n_layers}: ←/→ for another layer"
+        headers = [SHORT_PARAM_HEADERS.get(h, h) for h in PARAM_HEADERS]
+        table.set_data(headers, LazyRows(len(rows), lambda n: rows[n].cells))
+        if layer is None:
+            self.border_subtitle = f"{len(rows)} parameter{'s' if len(rows) != 1 else ''}"
+        else:
+            self.border_subtitle = f"layer {layer} of {trainer.arch.n_layers}: ←/→ for another layer"
         if selected in self._indices and table.cursor != self._indices.index(selected):
             table.move_to(self._indices.index(selected))
 
