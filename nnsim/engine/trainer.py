@@ -40,6 +40,11 @@ class Dataset:
     x: Array
     y: Array
 
+    def __post_init__(self) -> None:
+        # row-major float arrays: every step multiplies x by the first weight matrix
+        object.__setattr__(self, "x", np.ascontiguousarray(self.x, dtype=float))
+        object.__setattr__(self, "y", np.ascontiguousarray(self.y, dtype=float))
+
     def __len__(self) -> int:
         return self.x.shape[0]
 
