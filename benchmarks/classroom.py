@@ -1,0 +1,157 @@
+"""Classroom load: many concurrent sessions through `nnsim serve --ssh` on this machine.
+
+Each simulated attendee is an asyncssh client with an 80×24 pty that presses `s` about once a
+second; key-to-screen latency is the time from sending the key to its step number showing on
+the client's emulated screen. The reference is one session alone, measured the same way first.
+NNSIM_CLASSROOM_SESSIONS (default 50) and NNSIM_CLASSROOM_SECONDS (default 60) set the load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncssh
+import pyte
+
+from .common import Result, child_env, ms
+
+SESSIONS = int(os.environ.get("NNSIM_CLASSROOM_SESSIONS", "50"))
+SECONDS = float(os.environ.get("NNSIM_CLASSROOM_SECONDS", "60"))
+
+
+class Attendee:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.screen = pyte.Screen(80, 24)
+        self.stream = pyte.ByteStream(self.screen)
+        self.latencies: list[float] = []
+        self.dropped = False
+
+    async def _read(self) -> None:
+        try:
+            while data := await self.process.stdout.read(65536):
+                self.stream.feed(data)
+        except (asyncssh.Error, OSError):
+            pass
+        self.dropped = not self.leaving
+
+    async def see(self, text: str, timeout: float = 60) -> bool:
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end:
+            if text in self.screen.display[0]:
+                return True
+            await asyncio.sleep(0.005)
+        return False
+
+    async def join(self) -> None:
+        self.leaving = False
+        self.conn = await asyncssh.connect("127.0.0.1", self.port, username="s", known_hosts=None,
+                                           client_keys=[], agent_path=None)
+        self.process = await self.conn.create_process(term_type="xterm-256color", term_size=(80, 24), encoding=None)
+        self.reader = asyncio.get_running_loop().create_task(self._read())
+        if not await self.see("step 0 "):
+            self.dropped = True
+
+    async def press_steps(self, seconds: float) -> None:
+        step = 0
+        end = time.perf_counter() + seconds
+        await asyncio.sleep(random.random())
+        while time.perf_counter() < end and not self.dropped:
+            step += 1
+            start = time.perf_counter()
+            self.process.stdin.write(b"s")
+            if not await self.see(f"step {step} ", timeout=10):
+                self.dropped = True
+                break
+            self.latencies.append(time.perf_counter() - start)
+            await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - start)) * random.uniform(0.8, 1.2))
+
+    async def leave(self) -> None:
+        self.leaving = True
+        self.conn.close()
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+async def classroom(port: int, server_pid: int) -> dict:
+    alone = Attendee(port)
+    await alone.join()
+    await alone.press_steps(8)
+    await alone.leave()
+    room = [Attendee(port) for _ in range(SESSIONS)]
+    for a in room:  # people arrive over a few seconds, not all in the same millisecond
+        await a.join()
+    kids = children(server_pid)
+    per_session = statistics.mean(rss_mb(k) for k in kids) if kids else 0.0
+    await asyncio.gather(*(a.press_steps(SECONDS) for a in room))
+    for a in room:
+        await a.leave()
+    lat = sorted(x for a in room for x in a.latencies)
+    return {
+        "alone": statistics.median(alone.latencies),
+        "p50": statistics.median(lat),
+        "p95": lat[int(0.95 * (len(lat) - 1))],
+        "dropped": sum(a.dropped for a in room),
+        "per_session": per_session,
+        "server": rss_mb(server_pid),
+        "presses": len(lat),
+    }
+
+
+def run() -> list[Result]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory() as config:
+        env = {**child_env(), "XDG_CONFIG_HOME": config}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "nnsim", "serve", "--ssh", "--open", "--port", str(port),
+             "--max-sessions", str(SESSIONS + 5), "hidden"],
+            env=env, stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(2)
+            r = asyncio.run(classroom(port, server.pid))
+        finally:
+            server.terminate()
+            server.wait(30)
+    case = f"{SESSIONS} sessions, {SECONDS:g} s, hidden"
+    return [
+        Result("classroom (SSH)", f"{case}: key-to-screen p50", ms(r["p50"]), f"one session alone {ms(r['alone'])}",
+               r["p50"] / r["alone"], "", None),
+        Result("classroom (SSH)", f"{case}: key-to-screen p95", ms(r["p95"]), f"one session alone {ms(r['alone'])}",
+               r["p95"] / r["alone"], "< 150 ms", r["p95"] < 0.150),
+        Result("classroom (SSH)", f"{case}: sessions dropped", str(r["dropped"]), f"{r['presses']} key presses", None,
+               "none", r["dropped"] == 0),
+        Result("classroom (SSH)", "memory per session (app process RSS)", f"{r['per_session']:.0f} MB",
+               f"server {r['server']:.0f} MB", None, "", None),
+    ]
