@@ -104,12 +104,14 @@ def plot(
     x = np.asarray(xs, dtype=float)
     y = np.asarray(ys, dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
+    overflowed = len(x) > 0 and not ok.any()
     x, y = x[ok], y[ok]
     lines: list[Text] = []
     if title:
         lines.append(Text(title[: width + label_w + 1], style=BOLD, no_wrap=True))
     if len(x) == 0:
-        lines.append(Text("(no finite loss to plot yet: press f to run forward)", style=DIM))
+        why = "every value overflowed to inf or NaN" if overflowed else "no loss yet: press f to run forward"
+        lines.append(Text(f"(nothing to plot: {why})", style=DIM))
         return Text("\n").join(lines)
     positive = bool((y > 0).all())
     if log is None:
