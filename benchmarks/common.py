@@ -44,7 +44,6 @@ class PtyApp:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             argv, stdin=slave, stdout=slave, stderr=slave, env={**child_env(), **(env or {})}, start_new_session=True,
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
         os.close(slave)
         self.total = 0
@@ -109,7 +108,8 @@ class PtyApp:
 
 
 def nnsim_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "nnsim", *args]
+    """nnsim as the SSH server starts it: ptychild takes the pty as its controlling terminal first."""
+    return [sys.executable, "-m", "nnsim.ptychild", *args]
 
 
 @dataclass

@@ -19,8 +19,8 @@ def measure(scenario: str, cols: int, rows: int, steps: int = 8, diff: bool = Tr
     app = PtyApp(nnsim_argv(scenario), cols, rows, env={"NNSIM_SCREENDIFF": "1" if diff else "0"})
     try:
         app.wait_for("step 0")
-        full, _ = app.settle(0.5)
-        full += app.total - full  # everything up to the settled first screen
+        app.settle(0.5)
+        full = app.total  # everything up to the settled first screen
         per_step = []
         for k in range(1, steps + 1):
             before = app.total

@@ -104,6 +104,11 @@ class Options:
     key_dir: Path | None = None
     log: bool = True
 
+    @property
+    def keys_file(self) -> Path:
+        """The authorized_keys file used without --open."""
+        return self.authorized_keys or Path.home() / ".ssh" / "authorized_keys"
+
 
 @dataclass
 class Room:
@@ -270,33 +275,26 @@ class AppSession(asyncssh.SSHServerSession):
             asyncio.get_running_loop().remove_reader(self.master)
             self._reading = False
 
-    def _read(self) -> None:
+    def _read(self) -> bool:
+        """Copy what the child wrote to the client; False when there was nothing to copy."""
         try:
             data = os.read(self.master, 65536)
         except BlockingIOError:
-            return
+            return False
         except OSError:  # EIO: the child closed its side
-            self._stop_reading()
-            return
+            data = b""
         if not data:
             self._stop_reading()
-            return
+            return False
         if self.chan is not None:
             self.chan.write(data)
+        return True
 
     def _drain(self) -> None:
         """Copy whatever the child wrote last (its terminal restore) before closing."""
-        if self.master is None:
-            return
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            if self.chan is not None:
-                self.chan.write(data)
+        if self.master is not None:
+            while self._read():
+                pass
 
     def _schedule_idle_check(self, delay: float) -> None:
         self._idle_handle = asyncio.get_running_loop().call_later(delay, self._idle_check)
@@ -385,7 +383,7 @@ class Server:
     async def start(cls, options: Options) -> "Server":
         auth = None
         if not options.open:  # checked first: a mistake here should not leave a new host key behind
-            auth = authorized_keys(options.authorized_keys or Path.home() / ".ssh" / "authorized_keys")
+            auth = authorized_keys(options.keys_file)
         key, key_path, created = host_key(options.key_dir)
         room = Room(options)
         try:
@@ -417,7 +415,6 @@ class Server:
         self.acceptor.close()
         await asyncio.gather(*(s.end(message) for s in list(self.room.sessions)))
         await asyncio.sleep(0.1)  # let the goodbye reach the clients before the connections go
-        self.acceptor.close()
         await self.acceptor.wait_closed()
 
 
@@ -434,7 +431,7 @@ async def serve_forever(options: Options) -> None:
             "Use it only on a network you trust."
         )
     else:
-        server.room.say(f"keys from {o.authorized_keys or Path.home() / '.ssh' / 'authorized_keys'}")
+        server.room.say(f"keys from {o.keys_file}")
     server.room.say(f"attendees connect with: ssh -p {server.port} {host_shown}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

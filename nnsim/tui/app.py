@@ -175,7 +175,7 @@ class NNSimApp(App[None]):
         t = self.trainer
         if self.selected_sample >= len(t.data):
             self.selected_sample = 0
-        self.query_one(StatusBar).show(self.scenario.name, t, self.playing, SPEEDS[self.speed])
+        self._show_status()
         self.query_one(SamplesPane).show(t, self.ref, self.selected_sample)
         self.query_one(ParamsPane).show(t, self.selected_param, self.refs)
         if network:
@@ -277,7 +277,7 @@ class NNSimApp(App[None]):
             self._timer.resume()
         else:
             self._timer.pause()
-        self.query_one(StatusBar).show(self.scenario.name, self.trainer, playing, SPEEDS[self.speed])
+        self._show_status()
 
     def action_faster(self) -> None:
         self.speed = min(self.speed + 1, len(SPEEDS) - 1)
@@ -286,6 +286,9 @@ class NNSimApp(App[None]):
         self.speed = max(self.speed - 1, 0)
 
     def watch_speed(self) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
         self.query_one(StatusBar).show(self.scenario.name, self.trainer, self.playing, SPEEDS[self.speed])
 
     def _tick(self) -> None:

@@ -100,8 +100,9 @@ class ScreenDiff:
             self.style = f"{self.style};{params}" if self.style else params
 
     def _through(self, token: str, out: list[str], forget: bool) -> None:
+        modes_or_title = token.startswith(("\x1b[?", "\x1b]"))
         self._sync_style(out)  # erasing paints with the current colours: they must be Textual's
-        if not (token.startswith("\x1b[?") or token.startswith("\x1b]")):
+        if not modes_or_title:
             self._sync_cursor(out)  # and it happens where Textual's cursor is
         out.append(token)
         if forget:
@@ -110,7 +111,7 @@ class ScreenDiff:
                 return
             self.forget()
             return
-        if token.startswith(("\x1b[?", "\x1b]")) or (token.startswith("\x1b[") and token[-1] in _STILL_FINALS):
+        if modes_or_title or (token.startswith("\x1b[") and token[-1] in _STILL_FINALS):
             pass  # mode switches, titles, erasing and queries leave the cursor where it is
         else:
             self.out_row = self.out_col = None
@@ -144,17 +145,18 @@ class ScreenDiff:
         self.col = end
 
     def _emit(self, row: int, col: int, text: str, out: list[str]) -> None:
-        if (self.out_row, self.out_col) != (row, col):
-            out.append(f"\x1b[{row + 1};{col + 1}H")
-            self.out_row, self.out_col = row, col
+        self._move(row, col, out)
         self._sync_style(out)
         out.append(text)
         self.out_row, self.out_col = row, col + len(text)
 
+    def _move(self, row: int, col: int, out: list[str]) -> None:
+        if (self.out_row, self.out_col) != (row, col):
+            out.append(f"\x1b[{row + 1};{col + 1}H")
+            self.out_row, self.out_col = row, col
+
     def _sync_cursor(self, out: list[str]) -> None:
-        if (self.out_row, self.out_col) != (self.row, self.col):
-            out.append(f"\x1b[{self.row + 1};{self.col + 1}H")
-            self.out_row, self.out_col = self.row, self.col
+        self._move(self.row, self.col, out)
 
     def _sync_style(self, out: list[str]) -> None:
         if self.out_style != self.style:

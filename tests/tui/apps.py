@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 from nnsim.scenario import load
@@ -26,9 +28,6 @@ async def settled_text(pilot, *needles: str, timeout: float = 20.0) -> str:
     keeps the test exact without making it depend on the machine's speed: when the needles never
     appear, the caller's assertion fails on the text returned.
     """
-    import asyncio
-    import time
-
     deadline = time.monotonic() + timeout
     while True:
         await pilot.pause()

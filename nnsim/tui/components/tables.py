@@ -85,8 +85,10 @@ class ParamsPane(Vertical):
             self.border_subtitle = f"{len(rows)} parameter{'s' if len(rows) != 1 else ''}"
         else:
             self.border_subtitle = f"layer {layer} of {trainer.arch.n_layers}: ←/→ for another layer"
-        if selected in self._indices and table.cursor != self._indices.index(selected):
-            table.move_to(self._indices.index(selected))
+        if selected in self._indices:
+            row = self._indices.index(selected)
+            if table.cursor != row:
+                table.move_to(row)
 
     def on_grid_table_highlighted(self, event: GridTable.Highlighted) -> None:
         event.stop()
