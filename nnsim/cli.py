@@ -8,6 +8,8 @@ import json
 import sys
 from typing import Sequence
 
+from . import one_blas_thread
+
 COMMANDS = ("list", "check", "run", "screenshot", "serve")
 
 
@@ -140,6 +142,7 @@ def _error(message: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    one_blas_thread()  # before NumPy is imported
     from .scenario import ScenarioError
 
     try:

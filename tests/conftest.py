@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-import pytest
+from nnsim import one_blas_thread
+
+one_blas_thread()  # as the nnsim command runs, and before NumPy is imported
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 # Textual reads these when it is imported: pin the theme and switch animation and blinking off
 # before any test module imports it. NO_COLOR from the developer's shell must not leak in either.

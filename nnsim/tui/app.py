@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import math
 import os
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -371,6 +373,10 @@ class NNSimApp(App[None]):
             return
         self.notify(f"Wrote {csv_path.name} and {json_path.name} in {self.export_dir}", title="Exported")
 
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """Textual's SVG screenshot, with every braille cell placed on its own (see braille_apart)."""
+        return braille_apart(super().export_screenshot(title=title, simplify=simplify))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for name in shipped():
@@ -379,6 +385,37 @@ class NNSimApp(App[None]):
             if isinstance(binding, Binding) and binding.action not in ("quit",):
                 help_text = PALETTE_TEXT.get(binding.action, binding.description)
                 yield SystemCommand(help_text, f"key: {binding.key_display or binding.key}", lambda a=binding.action: self.run_action(a))
+
+
+_SVG_TEXT = re.compile(r'<text (class="[^"]*") x="([\d.]+)" (y="[\d.]+") textLength="([\d.]+)" (clip-path="[^"]*")>([^<]*)</text>')
+_BRAILLE = re.compile("([\u2800-\u28ff])")
+
+
+def braille_apart(svg: str) -> str:
+    """Split the SVG's text runs so that each braille character (the plots) has a text element of its own.
+
+    Rich writes a run of cells with one style as one <text> with a textLength. Viewers that ignore
+    textLength (librsvg: GNOME's image viewer, rsvg-convert) draw braille from a fallback font
+    narrower than a cell, so a plot line drifts to the left; placed one by one, each dot is where
+    the terminal shows it.
+    """
+
+    def split(match: re.Match[str]) -> str:
+        cls, x, y, length, clip, escaped = match.groups()
+        text = html.unescape(escaped)
+        if not _BRAILLE.search(text):
+            return match.group(0)
+        cell = float(length) / len(text)
+        left = float(x)
+        out = []
+        for part in filter(None, _BRAILLE.split(text)):
+            if part.strip("\xa0 "):
+                content = html.escape(part, quote=False).replace(" ", "&#160;").replace("\xa0", "&#160;")
+                out.append(f'<text {cls} x="{round(left, 2):g}" {y} textLength="{round(cell * len(part), 2):g}" {clip}>{content}</text>')
+            left += cell * len(part)
+        return "".join(out)
+
+    return _SVG_TEXT.sub(split, svg)
 
 
 def key_names(keys: str) -> list[str]:

@@ -11,6 +11,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
@@ -66,14 +69,69 @@ class Canvas:
         for k in range(steps + 1):
             self.dot(round(x0 + (x1 - x0) * k / steps), round(y0 + (y1 - y0) * k / steps), style)
 
-    def rows(self, default: Style | None = None) -> list[Text]:
+    def rows(self, default: Style | None = None) -> list[Runs]:
+        """One line per row of cells: runs of blanks (unstyled) and of dots (``default`` or their own style).
+
+        Blanks carry no style so that a screenshot's SVG does not merge them with the dots into one
+        text element: viewers that ignore textLength (librsvg) draw braille from a fallback font,
+        narrower than a cell, and a long merged run would drift to the left.
+        """
         out = []
         for cells, styles in zip(self.cells, self.styles):
-            t = Text()
+            segments: list[Segment] = []
+            blank = 0
             for c, s in zip(cells, styles):
-                t.append(chr(_BRAILLE_BASE + c) if c else " ", s or default)
-            out.append(t)
+                if not c:
+                    blank += 1
+                    continue
+                if blank:
+                    segments.append(Segment(" " * blank))
+                    blank = 0
+                segments.append(Segment(chr(_BRAILLE_BASE + c), s or default))
+            if blank:
+                segments.append(Segment(" " * blank))
+            out.append(Runs(segments))
         return out
+
+
+class Runs:
+    """One line of text in runs of one style each, drawn as it is (no wrapping, no markup).
+
+    A Rich Text with a span per character makes Rich and Textual do their work once for every
+    cell; a heat map or plot line is ready-made segments instead, one per run of equal styles.
+    """
+
+    def __init__(self, segments: list[Segment]) -> None:
+        self.segments = segments
+        self.width = Segment.get_line_length(segments)
+
+    @classmethod
+    def of_cells(cls, chars: str, styles: Sequence[Style | None]) -> Runs:
+        """``chars`` with one style per character."""
+        segments = []
+        start = 0
+        for k in range(1, len(chars) + 1):
+            if k == len(chars) or styles[k] is not styles[start]:
+                segments.append(Segment(chars[start:k], styles[start]))
+                start = k
+        return cls(segments)
+
+    @property
+    def plain(self) -> str:
+        return "".join(seg.text for seg in self.segments)
+
+    def __add__(self, other: Runs) -> Runs:
+        return Runs(self.segments + other.segments)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.width > options.max_width:
+            yield from Segment.adjust_line_length(self.segments, options.max_width)
+        else:
+            yield from self.segments
+        yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.width, self.width)
 
 
 def _scale(values: np.ndarray, lo: float, hi: float, size: int) -> np.ndarray:
@@ -92,8 +150,8 @@ def plot(
     marker: tuple[float, float] | None = None,
     tangent: float | None = None,
     style: Style | None = None,
-) -> Text:
-    """A line plot with its y range on the left and x range underneath.
+) -> list[Text | Runs]:
+    """A line plot with its y range on the left and x range underneath, one item a line.
 
     ``log`` plots log10(y) (chosen automatically when y spans more than two decades);
     ``marker`` is a point to highlight and ``tangent`` the slope of a line through it.
@@ -106,13 +164,13 @@ def plot(
     ok = np.isfinite(x) & np.isfinite(y)
     overflowed = len(x) > 0 and not ok.any()
     x, y = x[ok], y[ok]
-    lines: list[Text] = []
+    lines: list[Text | Runs] = []
     if title:
         lines.append(Text(title[: width + label_w + 1], style=BOLD, no_wrap=True))
     if len(x) == 0:
         why = "every value overflowed to inf or NaN" if overflowed else "no loss yet: press f to run forward"
         lines.append(Text(f"(nothing to plot: {why})", style=DIM))
-        return Text("\n").join(lines)
+        return lines
     positive = bool((y > 0).all())
     if log is None:
         log = positive and y.max() / y.min() > 100
@@ -148,37 +206,42 @@ def plot(
     rows = canvas.rows(style)
     for k, row in enumerate(rows):
         label = top if k == 0 else bottom if k == len(rows) - 1 else ("log" if log and k == 1 else "")
-        lines.append(Text(label.rjust(label_w - 1)[: label_w - 1] + " ┤", style=DIM) + row)
+        lines.append(Runs([Segment(label.rjust(label_w - 1)[: label_w - 1] + " ┤", DIM)]) + row)
     axis = fmt(xlo, 4).ljust(width // 2) + fmt(xhi, 4).rjust(width - width // 2)
     lines.append(Text(" " * label_w + " " + axis, style=DIM))
-    return Text("\n").join(lines)
+    return lines
 
 
 _POS_GLYPHS = " ·+*#"
 _NEG_GLYPHS = " ·-=≡"
+_HEAT_CHARS = _POS_GLYPHS + _NEG_GLYPHS + "!"
+_HEAT_STYLES = [
+    *(POS if level >= 2 else POS + DIM for level in range(5)),
+    *(NEG if level >= 2 else NEG + DIM for level in range(5)),
+    Style(color="red", bold=True, reverse=True),  # not a number
+]
 
 
-def heat_map(matrix: np.ndarray, max_width: int | None = None) -> list[Text]:
+def heat_map(matrix: np.ndarray, max_width: int | None = None) -> list[Runs]:
     """One line per column of the matrix (a target node), one glyph per source node.
 
     Glyph and colour encode sign and magnitude relative to the largest |w|: + * # for positive,
     - = ≡ for negative.
     """
     m = np.asarray(matrix, dtype=float)
-    finite = np.abs(m[np.isfinite(m)])
+    if max_width is not None:
+        m = m[:max_width]
+    ok = np.isfinite(m)
+    finite = np.abs(m[ok])
     scale = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    with np.errstate(invalid="ignore"):
+        levels = np.minimum((np.abs(np.where(ok, m, 0.0)) / scale * 4 + 0.5).astype(int), 4)
+    codes = np.where(m >= 0, levels, 5 + levels)  # an index into _HEAT_CHARS and _HEAT_STYLES
+    codes[~ok] = 10
     lines = []
-    for j in range(m.shape[1]):
-        t = Text(no_wrap=True)
-        col = m[:, j] if max_width is None else m[:max_width, j]
-        for v in col:
-            if not math.isfinite(v):
-                t.append("!", Style(color="red", bold=True, reverse=True))
-                continue
-            level = min(int(abs(v) / scale * 4 + 0.5), 4)
-            glyphs, style = (_POS_GLYPHS, POS) if v >= 0 else (_NEG_GLYPHS, NEG)
-            t.append(glyphs[level], style if level >= 2 else style + DIM)
-        lines.append(t)
+    for col in codes.T:
+        cuts = [0, *(np.flatnonzero(np.diff(col)) + 1).tolist(), len(col)]
+        lines.append(Runs([Segment(_HEAT_CHARS[col[a]] * (b - a), _HEAT_STYLES[col[a]]) for a, b in zip(cuts, cuts[1:])]))
     return lines
 
 

@@ -41,7 +41,7 @@ def node_values(trainer: Trainer, sample: int | None) -> list[np.ndarray | None]
     return values
 
 
-def render(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> RenderableType:
+def render(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> RenderableType | list[RenderableType]:
     if max(trainer.arch.sizes) <= SMALL_LAYER:
         return _small(trainer, sample, selected)
     return _large(trainer, sample)
@@ -133,7 +133,8 @@ def _small(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> R
     return grid
 
 
-def _large(trainer: Trainer, sample: int | None) -> RenderableType:
+def _large(trainer: Trainer, sample: int | None) -> list[RenderableType]:
+    """Big layers as pictures: the input image, heat maps of the weights, the outputs (one item a line)."""
     arch, params = trainer.arch, trainer.params
     values = node_values(trainer, sample)
     parts: list[RenderableType] = []
@@ -168,4 +169,4 @@ def _large(trainer: Trainer, sample: int | None) -> RenderableType:
             for k, v in enumerate(out):
                 line.append(f"{signed(v, 2)}", style=value_style(v)).append(" ")
             parts.append(line)
-    return Group(*parts)
+    return parts

@@ -13,6 +13,7 @@ from ...engine import ParamRef, Trainer
 from ...present import explain, fmt
 from .. import topology
 from ..art import plot
+from .picture import Picture
 
 
 class TopologyPane(VerticalScroll):
@@ -23,19 +24,25 @@ class TopologyPane(VerticalScroll):
 
     def compose(self):
         with HorizontalScroll(id="topology-scroll"):
-            yield Static(id="topology")
+            yield Picture(id="topology")
 
     def show(self, trainer: Trainer, sample: int, ref: ParamRef) -> None:
-        self.query_one("#topology", Static).update(topology.render(trainer, sample, ref))
+        self.query_one("#topology", Picture).draw(topology.render(trainer, sample, ref))
         sizes = " → ".join(map(str, trainer.arch.sizes))
         self.border_subtitle = f"{sizes} · sample #{sample}"
 
 
-class LossPane(Static):
+class LossPane(Picture):
     """The loss per step; for a one-weight network also the loss as a function of the weight."""
 
     BORDER_TITLE = "Loss"
     ALLOW_MAXIMIZE = True
+    SIZED_BY_PICTURE = False
+    DEFAULT_CSS = """
+    LossPane {
+        width: 1fr;
+    }
+    """
 
     def on_mount(self) -> None:
         self._history: list[tuple[int, float]] = []
@@ -55,12 +62,19 @@ class LossPane(Static):
                 elif trainer.probe_result is not None:
                     slope = trainer.probe_result.slope
                 self._curve = (grid, losses, w, float(trainer.loss_at(trainer.params)), slope)
-        self.refresh()
+        self._draw()
 
-    def render(self) -> RenderableType:
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        self.draw(self.picture(), width=max(self.content_size.width, 1))
+
+    def picture(self) -> RenderableType | list[RenderableType]:
+        """The plots, drawn to fit the pane."""
         width, height = self.content_size
         if width < 10 or height < 3:
-            return Text("")
+            return []
         steps = [s for s, _ in self._history]
         losses = [v for _, v in self._history]
         last = f"latest {fmt(losses[-1], 4)}" if losses else "no loss yet"
@@ -76,20 +90,20 @@ class LossPane(Static):
             from rich.table import Table
 
             t = Table.grid(padding=(0, 1))
-            t.add_row(left, right)
+            t.add_row(Group(*left), Group(*right))
             return t
         h1 = max(height // 2, 3)
-        return Group(
-            plot(steps, losses, width, h1, title=f"loss per step · {last}", style=Style(color="cyan")),
-            plot(grid, curve, width, height - h1, title=title, log=False, marker=(w, lw), tangent=slope, style=Style(color="magenta")),
-        )
+        return [
+            *plot(steps, losses, width, h1, title=f"loss per step · {last}", style=Style(color="cyan")),
+            *plot(grid, curve, width, height - h1, title=title, log=False, marker=(w, lw), tangent=slope, style=Style(color="magenta")),
+        ]
 
 
 class ExplanationPane(Static):
     """What the last phase did, its formula written out in the actual numbers."""
 
     def show(self, trainer: Trainer, ref: ParamRef) -> None:
-        self.update("\n".join(explain(trainer, ref)))
+        self.update("\n".join(explain(trainer, ref)), layout=False)  # its height is fixed
 
 
 PHASE_KEYS = {"forward": "f", "loss": "space", "backward": "b", "update": "u"}
@@ -121,4 +135,4 @@ class StatusBar(Static):
         if stop is None and playing:
             t.append(" │ ", style="dim")
             t.append(f"▶ playing ×{speed}", style="bold cyan")
-        self.update(t)
+        self.update(t, layout=False)  # one line, as wide as the screen
