@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from rich.console import Group, RenderableType
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 
 from ..engine import ParamRef, Trainer
@@ -80,12 +79,11 @@ def _one_weight(trainer: Trainer, sample: int | None) -> RenderableType:
     return Group(line, caption)
 
 
-def _small(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> RenderableType:
+def _small(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> RenderableType | list[Text]:
     arch, params = trainer.arch, trainer.params
     if arch.n_params == 1:
         return _one_weight(trainer, sample)
     values = node_values(trainer, sample)
-    grid = Table.grid(padding=(0, 1))
     blocks: list[list[Text]] = []
     rows = max(arch.sizes) + (1 if arch.bias else 0)
     for layer in range(len(arch.sizes)):
@@ -126,11 +124,23 @@ def _small(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> R
                 line.append(f"{signed(b[j]):>7}", style=style).append(" ")
             block.append(line)
         blocks.append(block)
-    for block in blocks:
-        grid.add_column(no_wrap=True)
-    for r in range(rows + 2):
-        grid.add_row(*(block[r] if r < len(block) else Text("") for block in blocks))
-    return grid
+    return side_by_side(blocks, rows + 2)
+
+
+def side_by_side(blocks: list[list[Text]], rows: int, gap: int = 1) -> list[Text]:
+    """Columns of lines, each as wide as its widest line, ``gap`` spaces apart: one Text a row."""
+    widths = [max(t.cell_len for t in block) for block in blocks]
+    lines = []
+    for r in range(rows):
+        line = Text(no_wrap=True)
+        for k, (block, width) in enumerate(zip(blocks, widths)):
+            cell = block[r] if r < len(block) else Text("")
+            line.append_text(cell)
+            if k < len(blocks) - 1:
+                line.append(" " * (width - cell.cell_len + gap))
+        line.rstrip()
+        lines.append(line)
+    return lines
 
 
 def _large(trainer: Trainer, sample: int | None) -> list[RenderableType]:

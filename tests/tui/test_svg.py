@@ -1,4 +1,4 @@
-"""SVG screenshots place every braille dot in its own cell, for viewers that ignore textLength."""
+"""SVG screenshots place every cell in its column, also in viewers that ignore textLength."""
 
 import re
 
@@ -16,6 +16,11 @@ def test_braille_runs_are_split_into_cells():
     )
     plain = '<text class="r2" x="0" y="20" textLength="36.6" clip-path="url(#l1)">a&amp;b</text>'
     assert braille_apart(plain) == plain
+
+
+def test_leading_blanks_become_an_offset():
+    svg = '<text class="r3" x="12.2" y="20" textLength="85.4" clip-path="url(#l2)">&#160;&#160;-0.3&#160;</text>'
+    assert braille_apart(svg) == '<text class="r3" x="36.6" y="20" textLength="61" clip-path="url(#l2)">-0.3&#160;</text>'
 
 
 async def test_screenshot_of_a_plot_has_one_element_per_dot(tmp_path):

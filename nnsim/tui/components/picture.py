@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.segment import Segment
+from rich.text import Text
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -46,7 +47,8 @@ class Picture(Widget):
     def draw(self, picture: RenderableType | list[RenderableType], width: int = WIDEST) -> None:
         """Draw a renderable, or a list of them one under the other, at most ``width`` cells wide.
 
-        Items of the list that are ready-made lines (art.Runs) are taken as they are.
+        Items of the list that are one line (art.Runs, or a Text without a newline) are taken as
+        they are, without Rich's wrapping and cropping.
         """
         console = self.app.console
         options = self.app.console_options.update(width=width, height=None, highlight=False)
@@ -54,6 +56,10 @@ class Picture(Widget):
         for item in picture if isinstance(picture, list) else [picture]:
             if isinstance(item, Runs) and item.width <= width:
                 lines.append(item.segments)
+            elif isinstance(item, Text) and item.cell_len <= width and "\n" not in item.plain:
+                # one line, as it is (Text.render leaves out the Text's own style when it has no spans)
+                segments = item.render(console) if item.spans else [Segment(item.plain, console.get_style(item.style))]
+                lines.append([seg for seg in segments if seg.text])
             else:
                 lines.extend(console.render_lines(item, options, pad=False))
         self._lines = lines
