@@ -63,6 +63,19 @@ class GridTable(ScrollView, can_focus=True):
         self.rows: Sequence[Sequence[str]] = []
         self.total: list[str] | None = None
         self.widths: list[int] = []
+        self._styles: dict[str, Style] = {}  # the base and component styles, until the CSS changes
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}
+
+    def _style(self, name: str) -> Style:
+        """The widget's own style (``""``) or a component's on top of it, looked up once per CSS change."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.rich_style if not name else self._style("") + self.get_component_rich_style(name)
+            self._styles[name] = style
+        return style
 
     def set_data(self, headers: list[str], rows: Sequence[Sequence[str]], total: list[str] | None = None) -> None:
         if headers != self.headers:
@@ -110,24 +123,23 @@ class GridTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        base = self.rich_style
         if y == 0:
-            text, style = self._line(self.headers), self.get_component_rich_style("grid--header")
+            text, style = self._line(self.headers), self._style("grid--header")
         elif self.total and y == self.view_height - 1:
-            text, style = self._line(self.total), self.get_component_rich_style("grid--total")
+            text, style = self._line(self.total), self._style("grid--total")
         else:
             index = scroll_y + y - 1
             if index >= len(self.rows) or y > self.body_height:
-                return Strip.blank(width, base)
+                return Strip.blank(width, self._style(""))
             text = self._line(self.rows[index])
             if index == self.cursor:
-                style = self.get_component_rich_style("grid--cursor")
+                style = self._style("grid--cursor")
             elif index % 2:
-                style = self.get_component_rich_style("grid--odd")
+                style = self._style("grid--odd")
             else:
-                style = Style()
-        strip = Strip([Segment(text, base + style)], len(text))
-        return strip.crop_extend(scroll_x, scroll_x + width, base + style)
+                style = self._style("")
+        strip = Strip([Segment(text, style)], len(text))
+        return strip.crop_extend(scroll_x, scroll_x + width, style)
 
     def watch_cursor(self, cursor: int) -> None:
         self.scroll_to_cursor()
