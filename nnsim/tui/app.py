@@ -31,8 +31,7 @@ from .messages import ParamSelected, SampleSelected
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 2, 5, 10, 50, 200, 1000)  # steps per frame in auto-play
 FRAME = 1 / 12  # seconds between auto-play frames (12 frames per second: at least 10 on a busy machine)
-FRAME_BUDGET = 0.03  # seconds of training per frame at most, so keys stay responsive
-NETWORK_EVERY = 3  # while playing, a big network's pane is redrawn every this many frames
+FRAME_BUDGET = 0.05  # seconds of training per frame at most, so keys stay responsive
 PALETTE_TEXT = {  # what each action is called in the command palette
     "next_phase": "Run the next phase",
     "forward": "Forward propagation and the error",
@@ -143,7 +142,6 @@ class NNSimApp(App[None]):
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(FRAME, self._tick, pause=True)
-        self._frames = 0
         self._redraw_took = 0.0  # seconds the last auto-play redraw took
         self.refresh_view()
         self.query_one("#samples-table").focus()
@@ -177,16 +175,15 @@ class NNSimApp(App[None]):
     def ref(self) -> ParamRef:
         return self.refs[self.selected_param]
 
-    def refresh_view(self, network: bool = True) -> None:
-        """Show the engine's state in every pane (`network=False` leaves the network pane as it is)."""
+    def refresh_view(self) -> None:
+        """Show the engine's state in every pane."""
         t = self.trainer
         if self.selected_sample >= len(t.data):
             self.selected_sample = 0
         self._show_status()
         self.query_one(SamplesPane).show(t, self.ref, self.selected_sample)
         self.query_one(ParamsPane).show(t, self.selected_param, self.refs)
-        if network:
-            self.query_one(TopologyPane).show(t, self.selected_sample, self.ref)
+        self.query_one(TopologyPane).show(t, self.selected_sample, self.ref)
         self.query_one(LossPane).show(t, self.ref)
         self.query_one(ExplanationPane).show(t, self.ref)
         notice = self.query_one("#notice", Static)
@@ -299,12 +296,7 @@ class NNSimApp(App[None]):
         self.query_one(StatusBar).show(self.scenario.name, self.trainer, self.playing, SPEEDS[self.speed])
 
     def _tick(self) -> None:
-        """One auto-play frame: up to SPEEDS[speed] steps within FRAME_BUDGET, then one redraw.
-
-        A big network's pane (digits: an image and two heat maps) takes longer to draw than all
-        the others together; while playing it is redrawn every NETWORK_EVERY-th frame, and in
-        full whenever play stops.
-        """
+        """One auto-play frame: up to SPEEDS[speed] steps within FRAME_BUDGET, then one redraw."""
         t = self.trainer
         # train for what is left of the frame once the last redraw's time is set aside
         budget = min(FRAME_BUDGET, max(0.9 * FRAME - self._redraw_took, 0.005))
@@ -312,11 +304,9 @@ class NNSimApp(App[None]):
         for _ in range(SPEEDS[self.speed]):
             if t.stop is not None or not t.step() or time.perf_counter() > deadline:
                 break
-        self._frames += 1
         if t.stop is not None:
             self.playing = False
-        big = t.arch.n_params > ParamsPane.BIG
-        self.refresh_view(network=not (self.playing and big) or self._frames % NETWORK_EVERY == 0)
+        self.refresh_view()
         started = time.perf_counter()
         self.call_after_refresh(self._redrawn, started)
 
