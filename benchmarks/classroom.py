@@ -108,6 +108,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     out = []
     for entry in Path("/proc").iterdir():
@@ -130,7 +139,9 @@ async def classroom(port: int, server_pid: int) -> dict:
         await a.join()
     kids = children(server_pid)
     per_session = statistics.mean(rss_mb(k) for k in kids) if kids else 0.0
+    started, cpu_before = time.perf_counter(), sum(cpu_seconds(k) for k in kids)
     await asyncio.gather(*(a.press_steps(SECONDS) for a in room))
+    cores = (sum(cpu_seconds(k) for k in kids) - cpu_before) / (time.perf_counter() - started)
     for a in room:
         await a.leave()
     lat = sorted(x for a in room for x in a.latencies)
@@ -142,6 +153,7 @@ async def classroom(port: int, server_pid: int) -> dict:
         "per_session": per_session,
         "server": rss_mb(server_pid),
         "presses": len(lat),
+        "cores": cores,  # CPU the sessions' app processes used while their attendees pressed keys
     }
 
 
@@ -172,4 +184,6 @@ def run() -> list[Result]:
                "none", r["dropped"] == 0),
         Result("classroom (SSH)", "memory per session (app process RSS)", f"{r['per_session']:.0f} MB",
                f"server {r['server']:.0f} MB", None, "", None),
+        Result("classroom (SSH)", "CPU per session, a key a second", f"{100 * r['cores'] / SESSIONS:.1f}% of a core",
+               f"all {SESSIONS}: {r['cores']:.2f} cores", None, "", None),
     ]

@@ -5,6 +5,7 @@ import csv
 
 import pytest
 
+from nnsim.present import fmt
 from nnsim.tui.app import lr_steps
 
 from .apps import make_app, screen_text
@@ -273,3 +274,19 @@ async def test_click_a_weight_in_the_network_pane(tmp_path):
         await pilot.pause()
         assert app.ref.label() == "w[1][1,0]"
         assert "w[1][1,0]" in screen_text(app)
+
+
+async def test_status_line_keeps_the_loss_on_a_narrow_terminal(tmp_path):
+    """At 60 columns the key hint gives way so that the loss still shows; wider, the hint is back."""
+    app = make_app("digits", tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        status = screen_text(app).splitlines()[0]
+        loss = app.trainer.loss_history()[-1][1]
+        assert status.rstrip().endswith(f"loss {fmt(loss, 6)}")
+        assert "(f or space)" not in status
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        status = screen_text(app).splitlines()[0]
+        assert "did update, next forward (f or space)" in status and f"loss {fmt(loss, 6)}" in status

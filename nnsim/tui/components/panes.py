@@ -110,9 +110,30 @@ PHASE_KEYS = {"forward": "f", "loss": "space", "backward": "b", "update": "u"}
 
 
 class StatusBar(Static):
-    """Scenario, step, phase and what the next key does, learning rate, loss and stop reason."""
+    """Scenario, step, phase and what the next key does, learning rate, loss and stop reason.
+
+    On a narrow terminal the key hint goes first, then "did …", so that the loss stays on screen.
+    """
+
+    def on_mount(self) -> None:
+        self._shown: tuple | None = None
 
     def show(self, name: str, trainer: Trainer, playing: bool, speed: int) -> None:
+        self._shown = (name, trainer, playing, speed)
+        width = self.size.width
+        for detail in (2, 1, 0):
+            line = self._line(name, trainer, playing, speed, detail)
+            if not width or line.cell_len <= width:
+                break
+        self.update(line, layout=False)  # one line, as wide as the screen
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
+
+    @staticmethod
+    def _line(name: str, trainer: Trainer, playing: bool, speed: int, detail: int) -> Text:
+        """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done."""
         history = trainer.loss_history()
         loss = fmt(history[-1][1], 6) if history else "–"
         t = Text(no_wrap=True, overflow="ellipsis")
@@ -122,8 +143,9 @@ class StatusBar(Static):
         stop = trainer.stop
         if stop is None:
             nxt = trainer.next_phase
-            t.append(f"did {trainer.last_phase}, next {nxt} ")
-            t.append(f"({PHASE_KEYS[nxt]} or space)", style="dim")
+            t.append(f"did {trainer.last_phase}, next {nxt}" if detail else f"next {nxt}")
+            if detail == 2:
+                t.append(f" ({PHASE_KEYS[nxt]} or space)", style="dim")
         else:
             style = {"converged": "bold green", "diverged": "bold red reverse"}.get(stop.reason, "bold yellow")
             word = {"converged": "✓ converged", "diverged": "✗ diverged", "max_steps": "■ max steps"}[stop.reason]
@@ -135,4 +157,4 @@ class StatusBar(Static):
         if stop is None and playing:
             t.append(" │ ", style="dim")
             t.append(f"▶ playing ×{speed}", style="bold cyan")
-        self.update(t, layout=False)  # one line, as wide as the screen
+        return t
