@@ -260,6 +260,12 @@ def _run_table(trainer, steps) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    import gc
+
+    # Start-up makes some 100,000 objects that live as long as the app, and the collector would
+    # walk them about 145 times before the first screen (40 ms). The app freezes them and turns
+    # collection back on once its first screen is drawn (NNSimApp._started).
+    gc.disable()
     from .scenario import load
 
     scenario = load(args.scenario)
