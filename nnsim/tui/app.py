@@ -152,15 +152,17 @@ class NNSimApp(App[None]):
 
     @staticmethod
     def _started() -> None:
-        """After the first screen: freeze what start-up made, and collect garbage from now on.
+        """After the first screen, when `nnsim` started with collection off (cli.cmd_ui): freeze
+        what start-up made, and collect garbage from now on.
 
         Everything made so far (Textual, the widgets, the scenario) lives as long as the app:
         frozen, the collector stops walking it. A full collection went from 45 ms to 7 ms, and
-        50 SSH sessions no longer stall together when their collections coincide. (`nnsim`
-        switches collection off while it starts; see cli.cmd_ui.)
+        50 SSH sessions no longer stall together when their collections coincide. An app run
+        some other way (tests, an embedding program) leaves the collector alone.
         """
-        gc.freeze()
-        gc.enable()
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def _press_start_keys(self) -> None:
         for key in key_names(self.keys):

@@ -290,3 +290,19 @@ async def test_status_line_keeps_the_loss_on_a_narrow_terminal(tmp_path):
         await pilot.pause()
         status = screen_text(app).splitlines()[0]
         assert "did update, next forward (f or space)" in status and f"loss {fmt(loss, 6)}" in status
+
+
+async def test_collection_is_back_on_after_the_first_screen(tmp_path):
+    """`nnsim` starts with garbage collection off; the app freezes start-up's objects and turns it on."""
+    import gc
+
+    app = make_app("y4x", tmp_path)
+    gc.disable()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 1000
+    finally:
+        gc.enable()
+        gc.unfreeze()
