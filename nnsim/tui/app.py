@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import html
 import math
 import os
 import re
@@ -405,6 +404,8 @@ def braille_apart(svg: str) -> str:
     font narrower than a cell, so a plot line drifts left, and it drops a run's leading blanks.
     Here each braille character gets a <text> of its own, and leading blanks become an offset.
     """
+
+    import html
 
     def split(match: re.Match[str]) -> str:
         cls, x, y, length, clip, escaped = match.groups()

@@ -126,6 +126,12 @@ class ScreenDiff:
             return
         style = self.style
         end = self.col + len(text)
+        if len(row) <= self.col:  # nothing known here yet (the first screen): all of it is new
+            row.extend([UNKNOWN] * (self.col - len(row)))
+            row.extend((ch, style) for ch in text)
+            self._emit(self.row, self.col, text, out)
+            self.col = end
+            return
         if len(row) < end:
             row.extend([UNKNOWN] * (end - len(row)))
         start = None  # start of the current run of changed cells
