@@ -306,3 +306,12 @@ async def test_collection_is_back_on_after_the_first_screen(tmp_path):
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+async def test_the_slope_shows_at_80x24(tmp_path):
+    """The loss curve's title drops its 'L(w) ·' prefix on a narrow pane, so the slope −120 stays on screen."""
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f", "b")
+        await pilot.pause()
+        assert "w = 2, L = 120, slope -120" in screen_text(app)

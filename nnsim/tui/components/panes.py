@@ -83,6 +83,8 @@ class LossPane(Picture):
         grid, curve, w, lw, slope = self._curve
         tan = f", slope {fmt(slope, 4)}" if slope is not None else ""
         title = f"L(w) · w = {fmt(w, 4)}, L = {fmt(lw, 4)}{tan}"
+        if len(title) > (width // 2 if width >= 70 else width):
+            title = title.removeprefix("L(w) · ")  # a narrow pane keeps the numbers (the slope last)
         if width >= 70:
             half = width // 2
             left = plot(steps, losses, half - 1, height, title=f"loss per step · {last}", style=Style(color="cyan"))
