@@ -379,8 +379,8 @@ class NNSimApp(App[None]):
         self.notify(f"Wrote {csv_path.name} and {json_path.name} in {self.export_dir}", title="Exported")
 
     def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
-        """Textual's SVG screenshot, its text placed cell by cell for every viewer (see braille_apart)."""
-        return braille_apart(super().export_screenshot(title=title, simplify=simplify))
+        """Textual's SVG screenshot, its text placed cell by cell for every viewer (see cells_in_place)."""
+        return cells_in_place(super().export_screenshot(title=title, simplify=simplify))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -396,7 +396,7 @@ _SVG_TEXT = re.compile(r'<text (class="[^"]*") x="([\d.]+)" (y="[\d.]+") textLen
 _BRAILLE = re.compile("([\u2800-\u28ff])")
 
 
-def braille_apart(svg: str) -> str:
+def cells_in_place(svg: str) -> str:
     """Place the SVG's text so that viewers ignoring textLength still put each cell in its column.
 
     Rich writes a run of cells with one style as one <text> with a textLength. librsvg (GNOME's

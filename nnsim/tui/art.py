@@ -116,10 +116,6 @@ class Runs:
                 start = k
         return cls(segments)
 
-    @property
-    def plain(self) -> str:
-        return "".join(seg.text for seg in self.segments)
-
     def __add__(self, other: Runs) -> Runs:
         return Runs(self.segments + other.segments)
 

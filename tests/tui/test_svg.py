@@ -2,25 +2,25 @@
 
 import re
 
-from nnsim.tui.app import braille_apart
+from nnsim.tui.app import cells_in_place
 
 from .apps import make_app
 
 
 def test_braille_runs_are_split_into_cells():
     svg = '<text class="r1" x="24.4" y="20" textLength="61" clip-path="url(#l1)">⠑⠢&#160;&#160;⡀</text>'
-    assert braille_apart(svg) == (
+    assert cells_in_place(svg) == (
         '<text class="r1" x="24.4" y="20" textLength="12.2" clip-path="url(#l1)">⠑</text>'
         '<text class="r1" x="36.6" y="20" textLength="12.2" clip-path="url(#l1)">⠢</text>'
         '<text class="r1" x="73.2" y="20" textLength="12.2" clip-path="url(#l1)">⡀</text>'
     )
     plain = '<text class="r2" x="0" y="20" textLength="36.6" clip-path="url(#l1)">a&amp;b</text>'
-    assert braille_apart(plain) == plain
+    assert cells_in_place(plain) == plain
 
 
 def test_leading_blanks_become_an_offset():
     svg = '<text class="r3" x="12.2" y="20" textLength="85.4" clip-path="url(#l2)">&#160;&#160;-0.3&#160;</text>'
-    assert braille_apart(svg) == '<text class="r3" x="36.6" y="20" textLength="61" clip-path="url(#l2)">-0.3&#160;</text>'
+    assert cells_in_place(svg) == '<text class="r3" x="36.6" y="20" textLength="61" clip-path="url(#l2)">-0.3&#160;</text>'
 
 
 async def test_screenshot_of_a_plot_has_one_element_per_dot(tmp_path):

@@ -117,8 +117,7 @@ class StatusBar(Static):
     On a narrow terminal the key hint goes first, then "did …", so that the loss stays on screen.
     """
 
-    def on_mount(self) -> None:
-        self._shown: tuple | None = None
+    _shown: tuple | None = None  # what the last show() was given, to draw again at a new width
 
     def show(self, name: str, trainer: Trainer, playing: bool, speed: int) -> None:
         self._shown = (name, trainer, playing, speed)

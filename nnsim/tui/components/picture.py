@@ -39,11 +39,6 @@ class Picture(Widget):
         self._picture_size = Size(0, 0)
         self._strips: list[Strip] = []  # the lines on the widget's background, at its width
 
-    @property
-    def lines(self) -> list[str]:
-        """The picture's text, one string per line."""
-        return ["".join(seg.text for seg in line) for line in self._lines]
-
     def draw(self, picture: RenderableType | list[RenderableType], width: int = WIDEST) -> None:
         """Draw a renderable, or a list of them one under the other, at most ``width`` cells wide.
 
