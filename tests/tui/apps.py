@@ -35,3 +35,16 @@ async def settled_text(pilot, *needles: str, timeout: float = 20.0) -> str:
         if all(n in text for n in needles) or time.monotonic() > deadline:
             return text
         await asyncio.sleep(0.05)
+
+
+async def until(pilot, condition, timeout: float = 20.0) -> bool:
+    """Wait until ``condition()`` holds (or `timeout` seconds have passed); returns its last value.
+
+    For results that arrive after the pilot looks idle (command palette searches, keys pressed
+    after the first screen), on a machine of any speed; the caller asserts on what it returns.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        await pilot.pause()
+        await asyncio.sleep(0.05)
+    return bool(condition())

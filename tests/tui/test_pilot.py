@@ -8,7 +8,7 @@ import pytest
 from nnsim.present import fmt
 from nnsim.tui.app import lr_steps
 
-from .apps import make_app, screen_text
+from .apps import make_app, screen_text, settled_text, until
 
 
 async def test_step_y4x_to_convergence(tmp_path):
@@ -180,15 +180,15 @@ async def test_command_palette_offers_scenarios_and_actions(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"xor", "enter")
-        await pilot.pause(0.2)
-        assert app.scenario.name == "xor"
+        await pilot.press(*"xor")
+        assert await until(pilot, lambda: "Open scenario: xor" in screen_text(app))
+        await pilot.press("enter")
+        assert await until(pilot, lambda: app.scenario.name == "xor")
         await pilot.press("ctrl+p")
         await pilot.press(*"one whole step")
-        await pilot.pause(0.3)
+        assert await until(pilot, lambda: "One whole step" in screen_text(app))
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert app.trainer.step_count == 1
+        assert await until(pilot, lambda: app.trainer.step_count == 1)
 
 
 async def test_help_screen_lists_every_key(tmp_path):
@@ -245,7 +245,9 @@ async def test_too_small_shows_a_message_and_resizing_back_works(tmp_path):
 async def test_start_up_keys(tmp_path):
     app = make_app("y4x", tmp_path, keys="f b u")
     async with app.run_test() as pilot:
-        await pilot.pause(0.2)
+        # the keys are pressed after the first screen: wait for their result (a loaded CI machine
+        # can take longer than a fixed pause), and fail on the state if it never comes
+        await settled_text(pilot, "step 1 ")
         assert app.trainer.step_count == 1 and app.trainer.params.weights[0][0, 0] == pytest.approx(3.2)
 
 
