@@ -96,3 +96,37 @@ def test_module_entry_point():
 
     result = subprocess.run([sys.executable, "-m", "nnsim", "check", "y4x"], capture_output=True, text=True)
     assert result.returncode == 0 and "y4x" in result.stdout
+
+
+def test_one_blas_thread_unless_the_user_chose(monkeypatch):
+    """nnsim asks BLAS for one thread (its spinning threads cost 4× the CPU of a key), but a user's setting stands."""
+    import os
+
+    import nnsim
+
+    for var in nnsim.BLAS_THREAD_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    nnsim.one_blas_thread()
+
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["MKL_NUM_THREADS"] == "1"
+    assert os.environ["OMP_NUM_THREADS"] == "3"
+
+
+def test_the_nnsim_command_runs_numpy_on_one_thread():
+    """What `nnsim` starts (the app, SSH sessions) inherits the setting; checked in a fresh process."""
+    import os
+    import subprocess
+    import sys
+
+    import nnsim
+
+    env = {k: v for k, v in os.environ.items() if k not in nnsim.BLAS_THREAD_VARS}
+    code = (
+        "import sys, os; from nnsim.cli import main; "
+        "main(['check', 'y4x']); "
+        "print(os.environ['OPENBLAS_NUM_THREADS'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "1"
