@@ -105,17 +105,6 @@ class Runs:
         self.segments = segments
         self.width = Segment.get_line_length(segments)
 
-    @classmethod
-    def of_cells(cls, chars: str, styles: Sequence[Style | None]) -> Runs:
-        """``chars`` with one style per character."""
-        segments = []
-        start = 0
-        for k in range(1, len(chars) + 1):
-            if k == len(chars) or styles[k] is not styles[start]:
-                segments.append(Segment(chars[start:k], styles[start]))
-                start = k
-        return cls(segments)
-
     def __add__(self, other: Runs) -> Runs:
         return Runs(self.segments + other.segments)
 

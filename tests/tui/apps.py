@@ -28,13 +28,9 @@ async def settled_text(pilot, *needles: str, timeout: float = 20.0) -> str:
     keeps the test exact without making it depend on the machine's speed: when the needles never
     appear, the caller's assertion fails on the text returned.
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        await pilot.pause()
-        text = screen_text(pilot.app)
-        if all(n in text for n in needles) or time.monotonic() > deadline:
-            return text
-        await asyncio.sleep(0.05)
+    await pilot.pause()
+    await until(pilot, lambda: all(n in screen_text(pilot.app) for n in needles), timeout)
+    return screen_text(pilot.app)
 
 
 async def until(pilot, condition, timeout: float = 20.0) -> bool:
