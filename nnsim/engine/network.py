@@ -21,7 +21,7 @@ class Architecture:
     """Layer sizes (inputs first, outputs last) and the activation after each layer of weights."""
 
     sizes: tuple[int, ...]
-    activation: str = "identity"
+    activation: str = "sigmoid"
     output: str = "identity"
     bias: bool = True
 
