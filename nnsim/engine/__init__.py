@@ -1,18 +1,20 @@
-"""nnsim's engine: pure NumPy, no user interface. Everything a screen shows comes out of here."""
+"""nnsim's engine: pure NumPy, no user interface. Everything a screen shows comes out of here.
 
+- ``functions``: activations and losses, each with its derivative
+- ``network``: the network's shape, its parameters, ``forward`` and ``backward``
+- ``phases``: the phases of a step, why training stops, and ``update`` (w ← w − lr·g)
+- ``actions``: every change to a run as a JSON-serialisable record
+- ``history``: the records so far, undo and redo
+- ``probe``: nudge a parameter and watch the loss
+- ``trainer``: one run, phase by phase
+"""
+
+from . import actions
 from .functions import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 from .network import INIT_SCHEMES, Architecture, ParamRef, Params, param_refs
-from .trainer import (
-    PHASES,
-    Config,
-    Dataset,
-    PhaseError,
-    Probe,
-    Stop,
-    Trainer,
-    TrainingStopped,
-    gradient_check,
-)
+from .phases import PHASES, Phase, Stop, StopReason, update
+from .probe import Probe, gradient_check
+from .trainer import Config, Dataset, PhaseError, Trainer, TrainingStopped
 
 __all__ = [
     "ACTIVATIONS",
@@ -26,11 +28,15 @@ __all__ = [
     "Dataset",
     "ParamRef",
     "Params",
+    "Phase",
     "PhaseError",
     "Probe",
     "Stop",
+    "StopReason",
     "Trainer",
     "TrainingStopped",
+    "actions",
     "gradient_check",
     "param_refs",
+    "update",
 ]

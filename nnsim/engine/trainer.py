@@ -1,34 +1,28 @@
 """Training, one phase at a time: guess, forward, loss, backward, update.
 
 A :class:`Trainer` keeps the network's state and the results of the latest phases as plain
-data, so a screen (or a test) can look at every number after every phase. Every phase is
-recorded as an action; undo and redo move through that list by replaying it from the nearest
-checkpoint, so going back and forward again gives bit-identical numbers while memory holds only
-the actions, a few floats per step and a checkpoint every ``checkpoint_every`` steps.
+data, so a screen (or a test) can look at every number after every phase. Every change is an
+action record (``actions.py``) kept in the run's history (``history.py``): undo and redo move
+through it, and a run rebuilt elsewhere from the same scenario and records is bit-identical.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import actions
+from .actions import Action
 from .functions import LOSSES
-from .network import (
-    Architecture,
-    ForwardPass,
-    Gradients,
-    ParamRef,
-    Params,
-    backward,
-    forward,
-    init_params,
-)
+from .history import Checkpoint, History
+from .network import Architecture, ForwardPass, Gradients, ParamRef, Params, backward, forward, init_params, param_refs
+from .phases import NEXT_PHASE, PHASES, LossResult, Phase, Stop, StopReason, UpdateResult, update
+from .probe import Probe, loss_curve, probe
 
 Array = np.ndarray
-PHASES = ("forward", "loss", "backward", "update")
 
 
 @dataclass(frozen=True)
@@ -64,60 +58,6 @@ class Config:
     seed: int = 0
 
 
-@dataclass
-class LossResult:
-    """Per-sample error y′ − y and loss term (the terms sum to ``total``), and dL/dy′.
-
-    ``dataset_total`` is the loss over every row: the same as ``total`` in full-batch mode; in
-    sample and mini-batch modes it is what the stop test and the loss history use.
-    """
-
-    errors: Array
-    terms: Array
-    total: float
-    grad_output: Array
-    dataset_total: float
-
-
-@dataclass
-class UpdateResult:
-    """w ← w − lr·g for every parameter: the old values, the gradients and the new values."""
-
-    learning_rate: float
-    old: Params
-    grads: Gradients
-    new: Params
-
-    def change(self, ref: ParamRef) -> float:
-        return ref.get(self.new) - ref.get(self.old)
-
-
-@dataclass(frozen=True)
-class Stop:
-    """Why training stopped: ``reason`` is 'converged', 'diverged' or 'max_steps'."""
-
-    reason: str
-    step: int
-    message: str
-
-
-@dataclass(frozen=True)
-class Probe:
-    """The nudge test for one parameter: L(w−ε), L(w), L(w+ε), the slope and the analytic dL/dw."""
-
-    ref: ParamRef
-    value: float
-    epsilon: float
-    loss_minus: float
-    loss: float
-    loss_plus: float
-    analytic: float
-
-    @property
-    def slope(self) -> float:
-        return (self.loss_plus - self.loss_minus) / (2.0 * self.epsilon)
-
-
 class TrainingStopped(RuntimeError):
     """A phase was asked for after training stopped (converged, diverged or out of steps)."""
 
@@ -127,20 +67,10 @@ class PhaseError(RuntimeError):
 
 
 @dataclass
-class _Checkpoint:
-    params: Params
-    rng_state: dict
-    cursor: int
-    order: Array | None
-    step: int
-    seed: int
-    run_start: int
-
-
-@dataclass
 class _State:
-    """Everything a phase changes; results of the phases of the current step."""
+    """Everything an action changes, with the results of the current step's phases."""
 
+    learning_rate: float
     params: Params = field(default_factory=lambda: Params([], None))
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     cursor: int = 0
@@ -148,15 +78,13 @@ class _State:
     step: int = 0
     seed: int = 0
     run_start: int = 0
-    done: str = "guess"
+    done: Phase = Phase.GUESS
     forward: ForwardPass | None = None
     loss: LossResult | None = None
     grads: Gradients | None = None
     update: UpdateResult | None = None
     stop: Stop | None = None
-
-
-_FORWARD, _LOSS, _BACKWARD = ("forward",), ("loss",), ("backward",)
+    probe: Probe | None = None
 
 
 class Trainer:
@@ -173,28 +101,28 @@ class Trainer:
         self.arch = arch
         self.data = data
         self.config = config
-        self.learning_rate = config.learning_rate
-        self.loss_fn = LOSSES[self._loss_name()]
-        self.checkpoint_every = checkpoint_every
+        name = "binary_cross_entropy" if config.loss == "cross_entropy" and arch.output == "sigmoid" else config.loss
+        self.loss_fn = LOSSES[name]
         self._initial = initial
         self._all_rows = np.arange(len(data))
-        self._actions: list[tuple] = []
-        self._pos = 0
-        self._checkpoints: dict[int, _Checkpoint] = {}
-        self._losses: list[tuple[int, int, float]] = []  # (action index, step, loss)
-        self.s = _State()
-        self.probe_result: Probe | None = None
-        self._apply(("guess", config.seed, initial is not None))
+        self._refs = frozenset(param_refs(arch))
+        self.history = History(checkpoint_every)
+        self.s = _State(config.learning_rate)
+        self.apply(self.first_guess())
 
-    def _loss_name(self) -> str:
-        if self.config.loss == "cross_entropy" and self.arch.output == "sigmoid":
-            return "binary_cross_entropy"
-        return self.config.loss
+    def first_guess(self) -> actions.Guess:
+        """The record every run starts with: the scenario's own weights, or a guess from its seed."""
+        return actions.Guess(self.config.seed, self._initial is not None)
 
     # ----- what the screen reads -------------------------------------------------------------
     @property
     def params(self) -> Params:
         return self.s.params
+
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate the next update uses."""
+        return self.s.learning_rate
 
     @property
     def step_count(self) -> int:
@@ -210,15 +138,13 @@ class Trainer:
         return self.s.stop
 
     @property
-    def last_phase(self) -> str:
-        """The phase that ran last: 'guess', 'forward', 'loss', 'backward' or 'update'."""
+    def last_phase(self) -> Phase:
+        """The phase that ran last (GUESS after a guess, a reset, or an edit before the first update)."""
         return self.s.done
 
     @property
-    def next_phase(self) -> str:
-        return {"guess": "forward", "update": "forward", "forward": "loss", "loss": "backward", "backward": "update"}[
-            self.s.done
-        ]
+    def next_phase(self) -> Phase:
+        return NEXT_PHASE[self.s.done]
 
     @property
     def forward_pass(self) -> ForwardPass | None:
@@ -236,9 +162,26 @@ class Trainer:
     def update_result(self) -> UpdateResult | None:
         return self.s.update
 
+    @property
+    def probe_result(self) -> Probe | None:
+        """The last nudge test, until the next action."""
+        return self.s.probe
+
+    @property
+    def checkpoint_every(self) -> int:
+        return self.history.checkpoint_every
+
     def loss_history(self) -> list[tuple[int, float]]:
         """(step, loss) for every loss computed since the last guess."""
-        return [(step, loss) for idx, step, loss in self._losses if idx >= self.s.run_start]
+        return self.history.loss_history(self.s.run_start)
+
+    def actions(self) -> list[Action]:
+        """The records that made this state, the first guess first: apply them to a new trainer to rebuild it."""
+        return self.history.done()
+
+    @property
+    def last_action(self) -> Action:
+        return self.history.records[self.history.pos - 1]
 
     def contributions(self, ref: ParamRef) -> Array:
         """Each sample's share of dL/d(ref) in the last backward pass (they sum to the gradient)."""
@@ -251,37 +194,50 @@ class Trainer:
         i, j = ref.index
         return fp.a[ref.layer][:, i] * delta[:, j]
 
-    # ----- phases ---------------------------------------------------------------------------
+    # ----- actions --------------------------------------------------------------------------
     def guess(self, seed: int | None = None) -> None:
         """Random guess: new parameters from ``seed`` (default: the next seed). Restarts the run."""
-        self._apply(("guess", self.s.seed + 1 if seed is None else seed, False))
+        self.apply(actions.Guess(self.s.seed + 1 if seed is None else seed))
 
     def forward(self) -> None:
-        self._expect("forward")
-        self._apply(_FORWARD)
+        self.apply(actions.Forward())
 
     def loss(self) -> None:
-        self._expect("loss")
-        self._apply(_LOSS)
+        self.apply(actions.Loss())
 
     def backward(self) -> None:
-        self._expect("backward")
-        self._apply(_BACKWARD)
+        self.apply(actions.Backward())
 
     def update(self) -> None:
-        self._expect("update")
-        self._apply(("update", self.learning_rate))
+        self.apply(actions.Update())
 
-    def next(self) -> str:
-        """Run the next phase; return its name."""
+    def set_learning_rate(self, value: float) -> None:
+        self.apply(actions.SetLearningRate(value))
+
+    def set_param(self, ref: ParamRef, value: float) -> None:
+        """Type a value into one parameter; the step starts again from forward."""
+        self.apply(actions.SetParam(ref, value))
+
+    def reset(self) -> None:
+        """Back to the scenario's first guess and learning rate (undoable)."""
+        self.apply(actions.Reset())
+
+    def probe(self, ref: ParamRef, epsilon: float | None = None) -> Probe:
+        """Nudge one parameter by ±ε and watch the loss: the slope without calculus."""
+        self.apply(actions.Probe(ref, self.config.epsilon if epsilon is None else epsilon))
+        assert self.s.probe is not None
+        return self.s.probe
+
+    def next(self) -> Phase:
+        """Run the next phase; return it."""
         phase = self.next_phase
-        getattr(self, phase)()
+        self.apply(_PHASE_ACTION[phase]())
         return phase
 
     def run_through(self, phase: str) -> bool:
         """Run phases until ``phase`` has run in this step; False if it had already run or training stopped."""
-        order = PHASES.index(phase)
-        current = -1 if self.s.done in ("guess", "update") else PHASES.index(self.s.done)
+        order = PHASES.index(Phase(phase))
+        current = -1 if self.s.done in (Phase.GUESS, Phase.UPDATE) else PHASES.index(self.s.done)
         if current >= order:
             return False
         while self.s.stop is None:
@@ -291,7 +247,7 @@ class Trainer:
 
     def step(self) -> bool:
         """One whole step (the remaining phases through update). False if training stopped first."""
-        return self.run_through("update") if self.s.stop is None else False
+        return self.run_through(Phase.UPDATE) if self.s.stop is None else False
 
     def run(self, steps: int | None = None) -> Stop | None:
         """Steps until stopped, or ``steps`` more have completed."""
@@ -301,107 +257,132 @@ class Trainer:
                 done += 1
         return self.s.stop
 
-    def replay(self) -> "Iterator[Trainer]":
+    def apply(self, action: Action) -> None:
+        """Check ``action`` against the state, record it (dropping the redo branch) and carry it out."""
+        self.check(action)
+        self.history.add(action)
+        self._carry_out(action)
+
+    def check(self, action: Action) -> None:
+        """Raise if ``action`` cannot be applied now: PhaseError, TrainingStopped or ValueError."""
+        if isinstance(action, actions.PHASE_ACTIONS):
+            if self.s.stop is not None:
+                raise TrainingStopped(self.s.stop.message)
+            if self.next_phase != action.kind:
+                raise PhaseError(f"the next phase is {self.next_phase}, not {action.kind}")
+        elif isinstance(action, actions.SetLearningRate):
+            if not (np.isfinite(action.value) and action.value > 0):
+                raise ValueError(f"learning rate must be a number > 0, got {action.value}")
+        elif isinstance(action, (actions.Probe, actions.SetParam)):
+            if action.param not in self._refs:
+                raise ValueError(f"no parameter {action.param.label()} in a {self.arch.sizes} network")
+            number = action.epsilon if isinstance(action, actions.Probe) else action.value
+            if not np.isfinite(number) or (isinstance(action, actions.Probe) and number <= 0):
+                raise ValueError(f"{action.kind}: expected a finite number, got {number}")
+        elif isinstance(action, actions.Guess) and action.seed < 0:
+            raise ValueError(f"a seed is a whole number >= 0, got {action.seed}")
+
+    def replay(self) -> Iterator[Trainer]:
         """A copy of this run replayed from its start, yielded after each update since the last guess."""
-        clone = Trainer(self.arch, self.data, self.config, self._initial, self.checkpoint_every)
-        clone._actions = list(self._actions[: self._pos])
-        clone._pos = 0
-        clone._checkpoints.clear()
-        clone._losses.clear()
-        for action in clone._actions:
-            clone._apply(action, record=False)
-            if action[0] == "update" and clone.s.run_start >= self.s.run_start:
+        clone = self._blank()
+        for action in self.history.done():
+            clone.apply(action)
+            if isinstance(action, actions.Update) and clone.s.run_start >= self.s.run_start:
                 yield clone
 
-    def set_learning_rate(self, value: float) -> None:
-        if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"learning rate must be a number > 0, got {value}")
-        self.learning_rate = float(value)
+    def _blank(self) -> Trainer:
+        clone = Trainer.__new__(Trainer)
+        clone.__dict__.update(self.__dict__)
+        clone.history = History(self.checkpoint_every)
+        clone.s = _State(self.config.learning_rate)
+        return clone
 
-    def _expect(self, phase: str) -> None:
-        if self.s.stop is not None:
-            raise TrainingStopped(self.s.stop.message)
-        if self.next_phase != phase:
-            raise PhaseError(f"the next phase is {self.next_phase}, not {phase}")
+    def rebuilt(self, records: Iterable[Action]) -> Trainer:
+        """A new trainer on this network, data and config that applied ``records`` (from ``actions()``)."""
+        clone = self._blank()
+        for action in records:
+            clone.apply(action)
+        return clone
 
     # ----- undo / redo ----------------------------------------------------------------------
     @property
     def can_undo(self) -> bool:
-        return self._pos > 1
+        return self.history.pos > 1
 
     @property
     def can_redo(self) -> bool:
-        return self._pos < len(self._actions)
+        return self.history.pos < len(self.history.records)
 
     def undo(self) -> bool:
-        """Go back one phase (the first guess cannot be undone)."""
+        """Go back one action (the first guess cannot be undone)."""
         if not self.can_undo:
             return False
-        self._restore(self._pos - 1)
+        self._go_to(self.history.pos - 1)
         return True
 
     def redo(self) -> bool:
-        """Replay the phase that was undone, exactly as it ran (with its learning rate)."""
+        """Apply again the action that was undone, exactly as it ran."""
         if not self.can_redo:
             return False
-        self._apply(self._actions[self._pos], record=False)
+        self._carry_out(self.history.records[self.history.pos])
         return True
 
-    def _restore(self, n: int) -> None:
-        below = [c for c in self._checkpoints if c < n]
-        start = max(below) if below else 0
-        if below:
-            self._load(self._checkpoints[start])
-        self._pos = start
-        del self._losses[self._first_loss_at_or_after(start) :]
-        for action in self._actions[start:n]:
-            self._apply(action, record=False)
+    def _go_to(self, n: int) -> None:
+        start, checkpoint = self.history.start_for(n)
+        self.history.rewind(start)
+        if checkpoint is not None:
+            self._load(checkpoint)
+        else:
+            self.s = _State(self.config.learning_rate)
+        for action in self.history.records[start:n]:
+            self._carry_out(action)
 
-    def _first_loss_at_or_after(self, idx: int) -> int:
-        for k in range(len(self._losses) - 1, -1, -1):
-            if self._losses[k][0] < idx:
-                return k + 1
-        return 0
-
-    def _save(self) -> _Checkpoint:
+    def _save(self) -> Checkpoint:
         s = self.s
-        return _Checkpoint(
-            s.params.copy(),
-            copy.deepcopy(s.rng.bit_generator.state),
-            s.cursor,
-            None if s.order is None else s.order.copy(),
-            s.step,
-            s.seed,
-            s.run_start,
-        )
+        order = None if s.order is None else s.order.copy()
+        rng_state = copy.deepcopy(s.rng.bit_generator.state)
+        return Checkpoint(s.params.copy(), rng_state, s.cursor, order, s.step, s.seed, s.run_start, s.learning_rate)
 
-    def _load(self, c: _Checkpoint) -> None:
+    def _load(self, c: Checkpoint) -> None:
         rng = np.random.default_rng()
         rng.bit_generator.state = copy.deepcopy(c.rng_state)
         order = None if c.order is None else c.order.copy()
-        self.s = _State(c.params.copy(), rng, c.cursor, order, c.step, c.seed, c.run_start, done="update")
+        done = Phase.UPDATE if c.step else Phase.GUESS
+        self.s = _State(c.learning_rate, c.params.copy(), rng, c.cursor, order, c.step, c.seed, c.run_start, done)
 
-    def _apply(self, action: tuple, record: bool = True) -> None:
-        if record:
-            del self._actions[self._pos :]
-            for idx in [c for c in self._checkpoints if c > self._pos]:
-                del self._checkpoints[idx]
-            self._actions.append(action)
-        self.probe_result = None
+    def _carry_out(self, action: Action) -> None:
+        if isinstance(action, actions.Forward) and self.history.wants_checkpoint(self.s.step):
+            self.history.checkpoints[self.history.pos] = self._save()
+        self.s.probe = None
         with np.errstate(all="ignore"):
-            getattr(self, "_do_" + action[0])(*action[1:])
-        self._pos += 1
-        if action[0] == "guess" or (action[0] == "update" and self.s.step % self.checkpoint_every == 0):
-            self._checkpoints[self._pos] = self._save()
+            _DO[type(action)](self, action)
+        self.history.pos += 1
 
-    # ----- what each phase does -------------------------------------------------------------
-    def _do_guess(self, seed: int, explicit: bool) -> None:
-        rng = np.random.default_rng(seed)
-        if explicit and self._initial is not None:
+    # ----- what each action does ------------------------------------------------------------
+    def _do_guess(self, a: actions.Guess) -> None:
+        rng = np.random.default_rng(a.seed)
+        if a.initial and self._initial is not None:
             params = self._initial.copy()
         else:
             params = init_params(self.arch, self.config.init, rng)
-        self.s = _State(params, rng, seed=seed, run_start=self._pos)
+        self.s = _State(self.s.learning_rate, params, rng, seed=a.seed, run_start=self.history.pos)
+
+    def _do_reset(self, a: actions.Reset) -> None:
+        self._do_guess(self.first_guess())
+        self.s.learning_rate = self.config.learning_rate
+
+    def _do_set_learning_rate(self, a: actions.SetLearningRate) -> None:
+        self.s.learning_rate = a.value
+
+    def _do_set_param(self, a: actions.SetParam) -> None:
+        s = self.s
+        s.params = s.params.copy()
+        a.param.set(s.params, a.value)
+        s.forward = s.loss = s.grads = s.update = s.stop = None
+        s.done = Phase.UPDATE if s.step else Phase.GUESS
+
+    def _do_probe(self, a: actions.Probe) -> None:
+        self.s.probe = probe(self, a.param, a.epsilon)
 
     def _batch_rows(self) -> Array:
         s, batch, n = self.s, self.config.batch, len(self.data)
@@ -419,15 +400,15 @@ class Trainer:
             return self.data.x, self.data.y
         return self.data.x[rows], self.data.y[rows]
 
-    def _do_forward(self) -> None:
+    def _do_forward(self, a: actions.Forward) -> None:
         rows = self._batch_rows()
         x, _ = self._batch(rows)
         s = self.s
         s.forward = forward(self.arch, s.params, x, rows)
         s.loss = s.grads = s.update = None
-        s.done = "forward"
+        s.done = Phase.FORWARD
 
-    def _do_loss(self) -> None:
+    def _do_loss(self, a: actions.Loss) -> None:
         s = self.s
         assert s.forward is not None
         _, y = self._batch(s.forward.rows)
@@ -436,50 +417,41 @@ class Trainer:
         total = float(terms.sum())
         dataset_total = total if self.config.batch == "full" else self.loss_at(s.params, self._all_rows)
         s.loss = LossResult(out - y, terms, total, grad, dataset_total)
-        s.done = "loss"
-        self._losses.append((self._pos, s.step, dataset_total))
-        total = dataset_total
-        if not np.isfinite(total):
-            s.stop = Stop("diverged", s.step, f"diverged at step {s.step}: the loss became {total}")
-        elif total < self.config.stop_loss:
-            s.stop = Stop(
-                "converged",
-                s.step,
-                f"converged at step {s.step}: loss {total:.6g} < stop_loss {self.config.stop_loss:g}",
-            )
+        s.done = Phase.LOSS
+        self.history.losses.append((self.history.pos, s.step, dataset_total))
+        if not np.isfinite(dataset_total):
+            s.stop = Stop(StopReason.DIVERGED, s.step, f"diverged at step {s.step}: the loss became {dataset_total}")
+        elif dataset_total < self.config.stop_loss:
+            message = f"loss {dataset_total:.6g} < stop_loss {self.config.stop_loss:g}"
+            s.stop = Stop(StopReason.CONVERGED, s.step, f"converged at step {s.step}: {message}")
 
-    def _do_backward(self) -> None:
+    def _do_backward(self, a: actions.Backward) -> None:
         s = self.s
         assert s.forward is not None and s.loss is not None
         s.grads = backward(self.arch, s.params, s.forward, s.loss.grad_output)
-        s.done = "backward"
+        s.done = Phase.BACKWARD
 
-    def _do_update(self, lr: float) -> None:
+    def _do_update(self, a: actions.Update) -> None:
         s = self.s
         assert s.grads is not None and s.forward is not None
         old = s.params
-        g = s.grads
-        new_w = [w - lr * gw for w, gw in zip(old.weights, g.weights)]
-        new_b = None
-        if old.biases is not None and g.biases is not None:
-            new_b = [b - lr * gb for b, gb in zip(old.biases, g.biases)]
-        s.params = Params(new_w, new_b)
-        s.update = UpdateResult(lr, old, g, s.params)
+        s.params = update(old, s.grads, s.learning_rate)
+        s.update = UpdateResult(s.learning_rate, old, s.grads, s.params)
         if self.config.batch != "full":
             s.cursor += len(s.forward.rows)
         s.step += 1
-        s.done = "update"
+        s.done = Phase.UPDATE
         if not s.params.all_finite():
             bad = next(a for a in s.params.arrays() if not np.isfinite(a).all())
             value = bad[~np.isfinite(bad)].flat[0]
-            s.stop = Stop("diverged", s.step, f"diverged at step {s.step}: a parameter became {value}")
+            s.stop = Stop(StopReason.DIVERGED, s.step, f"diverged at step {s.step}: a parameter became {value}")
         elif s.step >= self.config.max_steps:
-            s.stop = Stop("max_steps", s.step, f"stopped after max_steps = {self.config.max_steps} steps")
+            s.stop = Stop(StopReason.MAX_STEPS, s.step, f"stopped after max_steps = {self.config.max_steps} steps")
 
-    # ----- nudging: the numeric slope -------------------------------------------------------
+    # ----- the loss at other parameters (the probe, the loss curve) -------------------------
     def probe_rows(self) -> Array:
         """The samples the probe uses: this step's batch (without drawing from the run's RNG)."""
-        if self.s.forward is not None and self.s.done != "update":
+        if self.s.forward is not None and self.s.done != Phase.UPDATE:
             return self.s.forward.rows
         saved = copy.deepcopy(self.s.rng.bit_generator.state), self.s.cursor, self.s.order
         try:
@@ -495,6 +467,10 @@ class Trainer:
             out = forward(self.arch, params, x, rows).output
             return float(self.loss_fn.terms(out, y, self.config.mean)[0].sum())
 
+    def dataset_loss(self) -> float:
+        """The loss over every row at the current parameters."""
+        return self.loss_at(self.s.params, self._all_rows)
+
     def analytic_gradients(self, params: Params, rows: Array) -> Gradients:
         x, y = self._batch(rows)
         with np.errstate(all="ignore"):
@@ -502,48 +478,25 @@ class Trainer:
             _, grad = self.loss_fn.terms(fp.output, y, self.config.mean)
             return backward(self.arch, params, fp, grad)
 
-    def probe(self, ref: ParamRef, epsilon: float | None = None) -> Probe:
-        """Nudge one parameter by ±ε and watch the loss: the slope without calculus."""
-        eps = self.config.epsilon if epsilon is None else epsilon
-        rows = self.probe_rows()
-        value = ref.get(self.s.params)
-        nudged = self.s.params.copy()
-        losses = []
-        for v in (value - eps, value, value + eps):
-            ref.set(nudged, v)
-            losses.append(self.loss_at(nudged, rows))
-        g = self.analytic_gradients(self.s.params, rows)
-        self.probe_result = Probe(ref, value, eps, losses[0], losses[1], losses[2], ref.get(g))
-        return self.probe_result
-
     def loss_curve(self, ref: ParamRef, values: Array) -> Array:
         """The loss as a function of one parameter, the others held where they are."""
-        rows = self.probe_rows()
-        p = self.s.params.copy()
-        out = np.empty(len(values))
-        for k, v in enumerate(values):
-            ref.set(p, float(v))
-            out[k] = self.loss_at(p, rows)
-        return out
+        return loss_curve(self, ref, values)
 
 
-def gradient_check(trainer: Trainer, epsilon: float = 1e-5) -> float:
-    """Largest relative error between central differences and backprop over every parameter."""
-    from .network import param_refs
-
-    rows = trainer.probe_rows()
-    params = trainer.params.copy()
-    g = trainer.analytic_gradients(params, rows)
-    worst = 0.0
-    for ref in param_refs(trainer.arch):
-        value = ref.get(params)
-        ref.set(params, value + epsilon)
-        plus = trainer.loss_at(params, rows)
-        ref.set(params, value - epsilon)
-        minus = trainer.loss_at(params, rows)
-        ref.set(params, value)
-        numeric = (plus - minus) / (2 * epsilon)
-        analytic = ref.get(g)
-        scale = max(abs(numeric), abs(analytic), 1e-3)
-        worst = max(worst, abs(numeric - analytic) / scale)
-    return worst
+_PHASE_ACTION = {
+    Phase.FORWARD: actions.Forward,
+    Phase.LOSS: actions.Loss,
+    Phase.BACKWARD: actions.Backward,
+    Phase.UPDATE: actions.Update,
+}
+_DO = {
+    actions.Guess: Trainer._do_guess,
+    actions.Forward: Trainer._do_forward,
+    actions.Loss: Trainer._do_loss,
+    actions.Backward: Trainer._do_backward,
+    actions.Update: Trainer._do_update,
+    actions.SetLearningRate: Trainer._do_set_learning_rate,
+    actions.Probe: Trainer._do_probe,
+    actions.SetParam: Trainer._do_set_param,
+    actions.Reset: Trainer._do_reset,
+}

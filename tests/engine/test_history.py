@@ -74,20 +74,25 @@ def test_new_action_after_undo_drops_the_redo_branch():
     t = load("y4x").trainer()
     t.step()
     t.undo()
-    t.set_learning_rate(0.02)
     assert t.can_redo
-    t.update()
+    t.set_learning_rate(0.02)  # a change like any other: the undone update is gone
     assert not t.can_redo
+    t.update()
     assert t.params.weights[0][0, 0] == pytest.approx(2 + 0.02 * 120)
 
 
-def test_redo_replays_with_the_recorded_learning_rate():
+def test_a_learning_rate_change_is_undone_and_redone_with_the_run():
     t = load("y4x").trainer()
-    t.step()
-    t.undo()
     t.set_learning_rate(0.05)
-    t.redo()
-    assert t.params.weights[0][0, 0] == pytest.approx(3.2)
+    t.step()
+    assert t.params.weights[0][0, 0] == pytest.approx(2 + 0.05 * 120)
+    t.undo()
+    assert t.redo() and t.params.weights[0][0, 0] == pytest.approx(8.0)  # redone with its rate
+    for _ in range(4):
+        t.undo()
+    assert t.last_phase == "guess" and t.learning_rate == 0.05
+    t.undo()
+    assert t.learning_rate == 0.01 and not t.can_undo
 
 
 def test_same_seed_same_run_and_another_seed_differs():
@@ -160,7 +165,7 @@ def test_long_run_memory_is_bounded_and_undo_reaches_step_0():
     data = Dataset(("x",), ("y",), np.arange(5.0)[:, None], 4 * np.arange(5.0)[:, None])
     t = Trainer(Architecture((1, 1), bias=False), data, Config(stop_loss=0, max_steps=20_000, learning_rate=0.001, seed=3))
     t.run(steps=2000)
-    assert len(t._checkpoints) <= 2000 // t.checkpoint_every + 2
+    assert len(t.history.checkpoints) <= 2000 // t.checkpoint_every + 2
     final = state(t)
     while t.undo():
         pass

@@ -1,0 +1,72 @@
+"""A run's history: the action records so far, where undo has taken us, and checkpoints.
+
+Undo and redo never store whole states: going to position n loads the last checkpoint before
+n and applies the records from there (the trainer does the applying). Memory holds the
+records, one loss per loss phase, and a checkpoint every ``checkpoint_every`` steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .actions import Action
+from .network import Params
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a run needs to go on from just before a forward phase: no results, only state."""
+
+    params: Params
+    rng_state: dict
+    cursor: int
+    order: np.ndarray | None
+    step: int
+    seed: int
+    run_start: int
+    learning_rate: float
+
+
+class History:
+    """The records (``records[:pos]`` are done; the rest can be redone), checkpoints and losses."""
+
+    def __init__(self, checkpoint_every: int = 16) -> None:
+        self.checkpoint_every = checkpoint_every
+        self.records: list[Action] = []
+        self.pos = 0
+        self.checkpoints: dict[int, Checkpoint] = {}  # the state just before records[k]
+        self.losses: list[tuple[int, int, float]] = []  # (record index, step, loss over the dataset)
+
+    def add(self, action: Action) -> None:
+        """A new action at the current position: whatever was undone beyond it is dropped."""
+        del self.records[self.pos :]
+        for k in [k for k in self.checkpoints if k > self.pos]:
+            del self.checkpoints[k]
+        self.records.append(action)
+
+    def done(self) -> list[Action]:
+        """The records that made the current state, oldest first."""
+        return self.records[: self.pos]
+
+    def wants_checkpoint(self, step: int) -> bool:
+        return step % self.checkpoint_every == 0 and self.pos not in self.checkpoints
+
+    def start_for(self, n: int) -> tuple[int, Checkpoint | None]:
+        """Where replaying must start to reach position ``n``: the last checkpoint before it, or 0."""
+        below = [k for k in self.checkpoints if k < n]
+        if not below:
+            return 0, None
+        k = max(below)
+        return k, self.checkpoints[k]
+
+    def rewind(self, k: int) -> None:
+        """Back to position k (the caller then replays): losses computed from there on go."""
+        self.pos = k
+        while self.losses and self.losses[-1][0] >= k:
+            self.losses.pop()
+
+    def loss_history(self, run_start: int) -> list[tuple[int, float]]:
+        """(step, loss) for every loss phase since the record ``run_start``."""
+        return [(step, loss) for idx, step, loss in self.losses if idx >= run_start]
