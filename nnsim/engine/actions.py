@@ -113,7 +113,7 @@ def from_json(data: Any) -> Action:
     names = {f.name: f for f in fields(cls)}
     extra = set(data) - set(names) - {"action"}
     if extra:
-        raise ValueError(f"{cls.kind}: unexpected field {sorted(extra)[0]!r}")
+        raise ValueError(f"{cls.kind}: unexpected field {min(extra)!r}")
     values: dict[str, Any] = {}
     for name, f in names.items():
         if name not in data:
@@ -147,6 +147,8 @@ def _field(kind: str, name: str, type_name: str, value: Any) -> Any:
         if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in index):
             raise ValueError(f"{where}: expected whole-number indices, got {index!r}")
         if len(index) != (2 if value["kind"] == "w" else 1):
-            raise ValueError(f"{where}: a {value['kind']} has {2 if value['kind'] == 'w' else 1} indices, got {index!r}")
+            raise ValueError(
+                f"{where}: a {value['kind']} has {2 if value['kind'] == 'w' else 1} indices, got {index!r}"
+            )
         return ParamRef(value["kind"], layer, tuple(index))
     raise AssertionError(f"no JSON form for {type_name}")  # pragma: no cover

@@ -6,8 +6,8 @@ an activation turns dL/da into dL/dz, a loss gives its per-sample terms and dL/d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -49,7 +49,7 @@ class Params:
     weights: list[Array]
     biases: list[Array] | None
 
-    def copy(self) -> "Params":
+    def copy(self) -> Params:
         return Params(
             [w.copy() for w in self.weights],
             None if self.biases is None else [b.copy() for b in self.biases],
@@ -78,7 +78,7 @@ class ParamRef:
             return f"w[{self.layer}][{i},{j}]"
         return f"b[{self.layer}][{self.index[0]}]"
 
-    def get(self, params: "Params | Gradients") -> float:
+    def get(self, params: Params | Gradients) -> float:
         """This parameter's entry in ``params`` (or in a Gradients: its dL/dw)."""
         arrays = params.weights if self.kind == "w" else params.biases
         assert arrays is not None

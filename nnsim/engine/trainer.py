@@ -9,13 +9,25 @@ through it, and a run rebuilt elsewhere from the same scenario and records is bi
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from . import actions
-from .actions import Action
+from .actions import (
+    PHASE_ACTIONS,
+    Action,
+    Backward,
+    Forward,
+    Guess,
+    Loss,
+    Reset,
+    SetLearningRate,
+    SetParam,
+    Update,
+)
+from .actions import Probe as ProbeRecord
 from .functions import LOSSES
 from .history import Checkpoint, History
 from .network import Architecture, ForwardPass, Gradients, ParamRef, Params, backward, forward, init_params, param_refs
@@ -110,9 +122,9 @@ class Trainer:
         self.s = _State(config.learning_rate)
         self.apply(self.first_guess())
 
-    def first_guess(self) -> actions.Guess:
+    def first_guess(self) -> Guess:
         """The record every run starts with: the scenario's own weights, or a guess from its seed."""
-        return actions.Guess(self.config.seed, self._initial is not None)
+        return Guess(self.config.seed, self._initial is not None)
 
     # ----- what the screen reads -------------------------------------------------------------
     @property
@@ -197,34 +209,34 @@ class Trainer:
     # ----- actions --------------------------------------------------------------------------
     def guess(self, seed: int | None = None) -> None:
         """Random guess: new parameters from ``seed`` (default: the next seed). Restarts the run."""
-        self.apply(actions.Guess(self.s.seed + 1 if seed is None else seed))
+        self.apply(Guess(self.s.seed + 1 if seed is None else seed))
 
     def forward(self) -> None:
-        self.apply(actions.Forward())
+        self.apply(Forward())
 
     def loss(self) -> None:
-        self.apply(actions.Loss())
+        self.apply(Loss())
 
     def backward(self) -> None:
-        self.apply(actions.Backward())
+        self.apply(Backward())
 
     def update(self) -> None:
-        self.apply(actions.Update())
+        self.apply(Update())
 
     def set_learning_rate(self, value: float) -> None:
-        self.apply(actions.SetLearningRate(value))
+        self.apply(SetLearningRate(value))
 
     def set_param(self, ref: ParamRef, value: float) -> None:
         """Type a value into one parameter; the step starts again from forward."""
-        self.apply(actions.SetParam(ref, value))
+        self.apply(SetParam(ref, value))
 
     def reset(self) -> None:
         """Back to the scenario's first guess and learning rate (undoable)."""
-        self.apply(actions.Reset())
+        self.apply(Reset())
 
     def probe(self, ref: ParamRef, epsilon: float | None = None) -> Probe:
         """Nudge one parameter by ±ε and watch the loss: the slope without calculus."""
-        self.apply(actions.Probe(ref, self.config.epsilon if epsilon is None else epsilon))
+        self.apply(ProbeRecord(ref, self.config.epsilon if epsilon is None else epsilon))
         assert self.s.probe is not None
         return self.s.probe
 
@@ -265,21 +277,21 @@ class Trainer:
 
     def check(self, action: Action) -> None:
         """Raise if ``action`` cannot be applied now: PhaseError, TrainingStopped or ValueError."""
-        if isinstance(action, actions.PHASE_ACTIONS):
+        if isinstance(action, PHASE_ACTIONS):
             if self.s.stop is not None:
                 raise TrainingStopped(self.s.stop.message)
             if self.next_phase != action.kind:
                 raise PhaseError(f"the next phase is {self.next_phase}, not {action.kind}")
-        elif isinstance(action, actions.SetLearningRate):
+        elif isinstance(action, SetLearningRate):
             if not (np.isfinite(action.value) and action.value > 0):
                 raise ValueError(f"learning rate must be a number > 0, got {action.value}")
-        elif isinstance(action, (actions.Probe, actions.SetParam)):
+        elif isinstance(action, (ProbeRecord, SetParam)):
             if action.param not in self._refs:
                 raise ValueError(f"no parameter {action.param.label()} in a {self.arch.sizes} network")
-            number = action.epsilon if isinstance(action, actions.Probe) else action.value
-            if not np.isfinite(number) or (isinstance(action, actions.Probe) and number <= 0):
+            number = action.epsilon if isinstance(action, ProbeRecord) else action.value
+            if not np.isfinite(number) or (isinstance(action, ProbeRecord) and number <= 0):
                 raise ValueError(f"{action.kind}: expected a finite number, got {number}")
-        elif isinstance(action, actions.Guess) and action.seed < 0:
+        elif isinstance(action, Guess) and action.seed < 0:
             raise ValueError(f"a seed is a whole number >= 0, got {action.seed}")
 
     def replay(self) -> Iterator[Trainer]:
@@ -287,7 +299,7 @@ class Trainer:
         clone = self._blank()
         for action in self.history.done():
             clone.apply(action)
-            if isinstance(action, actions.Update) and clone.s.run_start >= self.s.run_start:
+            if isinstance(action, Update) and clone.s.run_start >= self.s.run_start:
                 yield clone
 
     def _blank(self) -> Trainer:
@@ -340,7 +352,7 @@ class Trainer:
     def _save(self) -> Checkpoint:
         s = self.s
         order = None if s.order is None else s.order.copy()
-        rng_state = copy.deepcopy(s.rng.bit_generator.state)
+        rng_state = dict(copy.deepcopy(s.rng.bit_generator.state))
         return Checkpoint(s.params.copy(), rng_state, s.cursor, order, s.step, s.seed, s.run_start, s.learning_rate)
 
     def _load(self, c: Checkpoint) -> None:
@@ -351,7 +363,7 @@ class Trainer:
         self.s = _State(c.learning_rate, c.params.copy(), rng, c.cursor, order, c.step, c.seed, c.run_start, done)
 
     def _carry_out(self, action: Action) -> None:
-        if isinstance(action, actions.Forward) and self.history.wants_checkpoint(self.s.step):
+        if isinstance(action, Forward) and self.history.wants_checkpoint(self.s.step):
             self.history.checkpoints[self.history.pos] = self._save()
         self.s.probe = None
         with np.errstate(all="ignore"):
@@ -359,7 +371,7 @@ class Trainer:
         self.history.pos += 1
 
     # ----- what each action does ------------------------------------------------------------
-    def _do_guess(self, a: actions.Guess) -> None:
+    def _do_guess(self, a: Guess) -> None:
         rng = np.random.default_rng(a.seed)
         if a.initial and self._initial is not None:
             params = self._initial.copy()
@@ -367,21 +379,21 @@ class Trainer:
             params = init_params(self.arch, self.config.init, rng)
         self.s = _State(self.s.learning_rate, params, rng, seed=a.seed, run_start=self.history.pos)
 
-    def _do_reset(self, a: actions.Reset) -> None:
+    def _do_reset(self, a: Reset) -> None:
         self._do_guess(self.first_guess())
         self.s.learning_rate = self.config.learning_rate
 
-    def _do_set_learning_rate(self, a: actions.SetLearningRate) -> None:
+    def _do_set_learning_rate(self, a: SetLearningRate) -> None:
         self.s.learning_rate = a.value
 
-    def _do_set_param(self, a: actions.SetParam) -> None:
+    def _do_set_param(self, a: SetParam) -> None:
         s = self.s
         s.params = s.params.copy()
         a.param.set(s.params, a.value)
         s.forward = s.loss = s.grads = s.update = s.stop = None
         s.done = Phase.UPDATE if s.step else Phase.GUESS
 
-    def _do_probe(self, a: actions.Probe) -> None:
+    def _do_probe(self, a: ProbeRecord) -> None:
         self.s.probe = probe(self, a.param, a.epsilon)
 
     def _batch_rows(self) -> Array:
@@ -400,7 +412,7 @@ class Trainer:
             return self.data.x, self.data.y
         return self.data.x[rows], self.data.y[rows]
 
-    def _do_forward(self, a: actions.Forward) -> None:
+    def _do_forward(self, a: Forward) -> None:
         rows = self._batch_rows()
         x, _ = self._batch(rows)
         s = self.s
@@ -408,7 +420,7 @@ class Trainer:
         s.loss = s.grads = s.update = None
         s.done = Phase.FORWARD
 
-    def _do_loss(self, a: actions.Loss) -> None:
+    def _do_loss(self, a: Loss) -> None:
         s = self.s
         assert s.forward is not None
         _, y = self._batch(s.forward.rows)
@@ -425,13 +437,13 @@ class Trainer:
             message = f"loss {dataset_total:.6g} < stop_loss {self.config.stop_loss:g}"
             s.stop = Stop(StopReason.CONVERGED, s.step, f"converged at step {s.step}: {message}")
 
-    def _do_backward(self, a: actions.Backward) -> None:
+    def _do_backward(self, a: Backward) -> None:
         s = self.s
         assert s.forward is not None and s.loss is not None
         s.grads = backward(self.arch, s.params, s.forward, s.loss.grad_output)
         s.done = Phase.BACKWARD
 
-    def _do_update(self, a: actions.Update) -> None:
+    def _do_update(self, a: Update) -> None:
         s = self.s
         assert s.grads is not None and s.forward is not None
         old = s.params
@@ -483,20 +495,20 @@ class Trainer:
         return loss_curve(self, ref, values)
 
 
-_PHASE_ACTION = {
-    Phase.FORWARD: actions.Forward,
-    Phase.LOSS: actions.Loss,
-    Phase.BACKWARD: actions.Backward,
-    Phase.UPDATE: actions.Update,
+_PHASE_ACTION: dict[Phase, type[Forward | Loss | Backward | Update]] = {
+    Phase.FORWARD: Forward,
+    Phase.LOSS: Loss,
+    Phase.BACKWARD: Backward,
+    Phase.UPDATE: Update,
 }
-_DO = {
-    actions.Guess: Trainer._do_guess,
-    actions.Forward: Trainer._do_forward,
-    actions.Loss: Trainer._do_loss,
-    actions.Backward: Trainer._do_backward,
-    actions.Update: Trainer._do_update,
-    actions.SetLearningRate: Trainer._do_set_learning_rate,
-    actions.Probe: Trainer._do_probe,
-    actions.SetParam: Trainer._do_set_param,
-    actions.Reset: Trainer._do_reset,
+_DO: dict[type, Callable[[Trainer, Any], None]] = {
+    Guess: Trainer._do_guess,
+    Forward: Trainer._do_forward,
+    Loss: Trainer._do_loss,
+    Backward: Trainer._do_backward,
+    Update: Trainer._do_update,
+    SetLearningRate: Trainer._do_set_learning_rate,
+    ProbeRecord: Trainer._do_probe,
+    SetParam: Trainer._do_set_param,
+    Reset: Trainer._do_reset,
 }
