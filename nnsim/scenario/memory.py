@@ -74,6 +74,8 @@ def size_text(n: int) -> str:
     """Bytes as a person reads them: 512 bytes, 1.5 KB, 23.5 GB (1 KB = 1024 bytes)."""
     if n < 1024:
         return f"{n} bytes"
+    if n >= 1024 * UNITS["T"]:  # whole terabytes: too many for a float, perhaps
+        return f"{n // UNITS['T']:,} TB"
     for unit in ("KB", "MB", "GB", "TB"):
         n_units = n / UNITS[unit[0]]
         if n_units < 1024 or unit == "TB":

@@ -192,12 +192,12 @@ class _Reader:
     # --- the document -----------------------------------------------------------------------
     def scenario(self, doc: dict) -> Scenario:
         self.table(doc, "")
-        for sub in ("data", "network", "training"):
+        for sub in (k.name for k in TABLES[""] if k.type == "table"):
             if sub in doc and not isinstance(doc[sub], dict):
                 raise self.fail(sub, f"expected a table [{sub}], got {_type_name(doc[sub])}")
         if "data" not in doc:
             raise self.fail("[data]", "missing (expected a table with inputs, targets and rows or file)")
-        name = self.value({"name": self.path.stem, **doc}, "", "name")
+        name = self.value(doc, "", "name") if "name" in doc else self.path.stem
         description = self.value(doc, "", "description")
         data = self.data(self.table(doc["data"], "data"))
         net = self.table(doc.get("network", {}), "network")
@@ -311,9 +311,8 @@ class _Reader:
         n = len(data)
         ok_int = isinstance(batch, int) and not isinstance(batch, bool) and 1 <= batch <= n
         if not (batch in ("full", "sample") or ok_int):
-            raise self.fail(
-                "[training] batch", f'expected "full", "sample" or a whole number from 1 to {n}, got {_fmt(batch)}'
-            )
+            expected = schema.key("training", "batch").expected()
+            raise self.fail("[training] batch", f"expected {expected} from 1 to {n}, got {_fmt(batch)}")
         return Config(
             loss=loss,
             mean=reduction == "mean",

@@ -183,3 +183,12 @@ def test_sizes(text, size):
 def test_bad_sizes(text):
     with pytest.raises(ValueError, match="expected a size such as 8G"):
         parse_size(text)
+
+
+def test_an_astronomical_network_is_refused_in_one_line(tmp_path, capsys):
+    """Sizes whose byte count no float can hold (about 9.2e18 ** 20) still give the one line."""
+    path = write(tmp_path, "[" + ", ".join(["9000000000000000000"] * 20) + "]")
+    assert main(["check", str(path)]) == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"nnsim: error: {path}: too big to train: needs about ")
+    assert " TB of memory, more than the limit of " in line and "× 67 copies" in line
