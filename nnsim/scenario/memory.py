@@ -9,8 +9,8 @@ from __future__ import annotations
 import inspect
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..engine import Architecture, Trainer
 
@@ -27,8 +27,7 @@ CGROUP_LIMIT = Path("/sys/fs/cgroup/memory.max")
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(NamedTuple):
     """What training needs: ``params`` parameters kept ``copies`` times, and the activations."""
 
     params: int

@@ -7,8 +7,7 @@ from the tuples below, so a key is described once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..engine import HIDDEN_ACTIVATIONS, INIT_SCHEMES, LOSSES, OUTPUT_ACTIVATIONS
 
@@ -34,8 +33,7 @@ TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """One key of a scenario table.
 
     ``default`` is the value used when the key is absent (REQUIRED: the file must give it; None:
