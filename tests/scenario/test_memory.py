@@ -1,5 +1,6 @@
 """A network that cannot fit in memory is refused when its scenario loads: check, run, the UI and its open dialog."""
 
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nnsim.cli import main
-from nnsim.scenario import ScenarioError, load, shipped
+from nnsim.scenario import ScenarioError, load, memory, shipped
 from nnsim.scenario.memory import ENV, machine_memory, need, parse_size, size_text
 
 from ..tui.apps import make_app, screen_text
@@ -192,3 +193,22 @@ def test_an_astronomical_network_is_refused_in_one_line(tmp_path, capsys):
     line = one_error_line(capsys)
     assert line.startswith(f"nnsim: error: {path}: too big to train: needs about ")
     assert " TB of memory, more than the limit of " in line and "× 67 copies" in line
+
+
+def test_a_container_limit_below_the_machines_memory_is_the_one_used(tmp_path, monkeypatch):
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    cgroup = tmp_path / "memory.max"
+    monkeypatch.setattr(memory, "CGROUP_LIMIT", cgroup)
+    cgroup.write_text("max\n")
+    assert memory.machine_memory() == (total, "this machine's")
+    cgroup.write_text(f"{2 * 2**30}\n")
+    assert memory.machine_memory() == (2 * 2**30, "this container's")
+    assert memory.limit() == (2**29, f"a quarter of this container's 2.0 GB; set {ENV}, e.g. {ENV}=32G, to change it")
+
+
+def test_unknown_machine_memory_gives_two_gigabytes(monkeypatch):
+    def no_sysconf(name: str) -> int:
+        raise ValueError(name)
+
+    monkeypatch.setattr(memory.os, "sysconf", no_sysconf)
+    assert memory.limit() == (2 * 2**30, f"the machine's memory is unknown; set {ENV}, e.g. {ENV}=8G, to change it")

@@ -10,7 +10,17 @@ import pytest
 
 from nnsim.engine import Architecture, Config
 from nnsim.scenario import ScenarioError, parse
-from nnsim.scenario.schema import REQUIRED, TABLES, defaults, key, markdown_table, readme_table, toml_value
+from nnsim.scenario.schema import (
+    README_END,
+    README_START,
+    REQUIRED,
+    TABLES,
+    defaults,
+    key,
+    markdown_table,
+    readme_table,
+    toml_value,
+)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 MINIMAL = """\
@@ -44,6 +54,13 @@ def test_the_table_names_every_key_once():
 def test_python_m_prints_the_table():
     out = subprocess.run([sys.executable, "-m", "nnsim.scenario"], capture_output=True, text=True, check=True).stdout
     assert out == markdown_table()
+
+
+def test_python_m_writes_the_readme_table(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\nbefore\n\n{README_START}\n| old | table |\n{README_END}\n\nafter\n")
+    subprocess.run([sys.executable, "-m", "nnsim.scenario", "--write", str(readme)], check=True)
+    assert readme.read_text() == f"# x\n\nbefore\n\n{README_START}\n{markdown_table()}{README_END}\n\nafter\n"
 
 
 def engine_defaults(cls) -> dict:
