@@ -1,7 +1,8 @@
-"""Scenario files: TOML describing a dataset, a network and how to train it.
+"""Reading scenario files: TOML describing a dataset, a network and how to train it.
 
 Every problem is a :class:`ScenarioError` whose message names the file, the key (or the CSV line)
-and what was expected, so ``nnsim check`` can print it on one line.
+and what was expected, so ``nnsim check`` can print it on one line. The keys, their types,
+defaults and checks come from :mod:`nnsim.scenario.schema`.
 """
 
 from __future__ import annotations
@@ -15,46 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .engine import (
-    HIDDEN_ACTIVATIONS,
-    INIT_SCHEMES,
-    LOSSES,
-    OUTPUT_ACTIVATIONS,
-    Architecture,
-    Config,
-    Dataset,
-    Params,
-    Trainer,
-)
+from ..engine import Architecture, Config, Dataset, Params, Trainer
+from . import memory, schema
+from .schema import REQUIRED, TABLES, Key
 
-PACKAGE_SCENARIOS = Path(__file__).parent / "scenarios"  # in an installed wheel
-SOURCE_SCENARIOS = Path(__file__).parent.parent / "scenarios"  # in a source checkout
-LOSS_NAMES = tuple(name for name in LOSSES if name != "binary_cross_entropy")
-
-# Every key a scenario may have, per table, with its default (None: required or no default).
-KEYS: dict[str, dict[str, Any]] = {
-    "": {"name": None, "description": "", "data": None, "network": {}, "training": {}},
-    "data": {"inputs": None, "targets": None, "columns": None, "rows": None, "file": None, "scale": 1.0},
-    "network": {
-        "hidden": [],
-        "activation": "sigmoid",
-        "output": "identity",
-        "bias": True,
-        "weights": None,
-        "biases": None,
-        "init": "xavier",
-        "seed": 0,
-    },
-    "training": {
-        "loss": "sse",
-        "reduction": "sum",
-        "learning_rate": 0.01,
-        "batch": "full",
-        "stop_loss": 1e-6,
-        "max_steps": 1000,
-        "epsilon": 1e-4,
-    },
-}
+PACKAGE_SCENARIOS = Path(__file__).parent.parent / "scenarios"  # in an installed wheel
+SOURCE_SCENARIOS = Path(__file__).parent.parent.parent / "scenarios"  # in a source checkout
 
 
 class ScenarioError(Exception):
@@ -133,9 +100,14 @@ def _fmt(value: Any) -> str:
 
 
 def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 class _Reader:
@@ -145,58 +117,73 @@ class _Reader:
     def fail(self, key: str, problem: str) -> ScenarioError:
         return ScenarioError(f"{self.path}: {key}: {problem}")
 
-    # --- typed getters ----------------------------------------------------------------------
+    # --- keys, as the schema describes them -------------------------------------------------
     def table(self, doc: dict, name: str) -> dict:
         where = f"[{name}]" if name else "top level"
-        allowed = KEYS[name]
+        allowed = [k.name for k in TABLES[name]]
         for key in doc:
             if key not in allowed:
-                known = ", ".join(allowed)
-                raise self.fail(f"{where} {key}", f"unknown key (expected one of: {known})")
+                raise self.fail(f"{where} {key}", f"unknown key (expected one of: {', '.join(allowed)})")
         return doc
 
-    def get(self, doc: dict, table: str, key: str) -> Any:
-        return doc.get(key, KEYS[table][key])
+    def value(self, doc: dict, table: str, name: str) -> Any:
+        """The key's value (or its default), checked against the schema's type and check."""
+        key = schema.key(table, name)
+        where = self.key(table, name)
+        if name not in doc and key.default is REQUIRED:
+            raise self.fail(where, f"missing (expected {key.expected()})")
+        value = doc.get(name, key.default)
+        check = getattr(self, "check_" + key.type, None)
+        return value if check is None else check(where, value, key)
 
-    def string(self, doc: dict, table: str, key: str, choices: tuple[str, ...] | None = None) -> str:
-        value = self.get(doc, table, key)
-        where = self.key(table, key)
+    def check_string(self, where: str, value: Any, key: Key) -> str:
         if not isinstance(value, str):
             raise self.fail(where, f"expected a string, got {_type_name(value)} {_fmt(value)}")
-        if choices and value not in choices:
-            raise self.fail(where, f"expected one of {', '.join(choices)}; got {value!r}")
+        if key.choices and value not in key.choices:
+            raise self.fail(where, f"expected {key.expected()}; got {value!r}")
         return value
 
-    def number(self, doc: dict, table: str, key: str, positive: bool = False, min_value: float | None = None) -> float:
-        value = self.get(doc, table, key)
-        where = self.key(table, key)
+    def check_name(self, where: str, value: Any, key: Key) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
+        return value
+
+    def check_number(self, where: str, value: Any, key: Key) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise self.fail(where, f"expected a finite number, got {_type_name(value)} {_fmt(value)}")
-        if positive and value <= 0:
-            raise self.fail(where, f"expected a number > 0, got {value}")
-        if min_value is not None and value < min_value:
-            raise self.fail(where, f"expected a number >= {min_value}, got {value}")
+        if key.above is not None and value <= key.above:
+            raise self.fail(where, f"expected a number > {key.above:g}, got {value}")
+        if key.minimum is not None and value < key.minimum:
+            raise self.fail(where, f"expected a number >= {key.minimum:g}, got {value}")
         return float(value)
 
-    def integer(self, doc: dict, table: str, key: str, minimum: int) -> int:
-        value = self.get(doc, table, key)
-        where = self.key(table, key)
+    def check_whole(self, where: str, value: Any, key: Key) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(where, f"expected a whole number, got {_type_name(value)} {_fmt(value)}")
-        if value < minimum:
-            raise self.fail(where, f"expected a whole number >= {minimum}, got {value}")
+        if key.minimum is not None and value < key.minimum:
+            raise self.fail(where, f"expected a whole number >= {key.minimum:g}, got {value}")
         return value
 
-    def names(self, doc: dict, table: str, key: str) -> tuple[str, ...]:
-        value = self.get(doc, table, key)
-        where = self.key(table, key)
+    def check_boolean(self, where: str, value: Any, key: Key) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
+        return value
+
+    def check_columns(self, where: str, value: Any, key: Key) -> tuple[str, ...]:
         if value is None:
             raise self.fail(where, "missing (expected a list of column names)")
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise self.fail(where, f"expected a non-empty list of column names, got {_fmt(value)}")
+            raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
         if len(set(value)) != len(value):
             raise self.fail(where, f"column names repeat: {_fmt(value)}")
         return tuple(value)
+
+    def check_sizes(self, where: str, value: Any, key: Key) -> list[int]:
+        if not isinstance(value, list) or not all(
+            isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in value
+        ):
+            raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
+        return value
 
     @staticmethod
     def key(table: str, key: str) -> str:
@@ -205,29 +192,32 @@ class _Reader:
     # --- the document -----------------------------------------------------------------------
     def scenario(self, doc: dict) -> Scenario:
         self.table(doc, "")
-        for sub in ("data", "network", "training"):
+        for sub in (k.name for k in TABLES[""] if k.type == "table"):
             if sub in doc and not isinstance(doc[sub], dict):
                 raise self.fail(sub, f"expected a table [{sub}], got {_type_name(doc[sub])}")
         if "data" not in doc:
             raise self.fail("[data]", "missing (expected a table with inputs, targets and rows or file)")
-        name = doc.get("name", self.path.stem)
-        if not isinstance(name, str) or not name:
-            raise self.fail("name", f"expected a non-empty string, got {_fmt(name)}")
-        description = self.string(doc, "", "description")
+        name = self.value(doc, "", "name") if "name" in doc else self.path.stem
+        description = self.value(doc, "", "description")
         data = self.data(self.table(doc["data"], "data"))
         net = self.table(doc.get("network", {}), "network")
         train = self.table(doc.get("training", {}), "training")
         arch = self.architecture(net, data)
         config = self.config(train, net, arch, data)
+        problem = self.memory_problem(arch, data, config)
+        if problem:
+            raise ScenarioError(f"{self.path}: {problem}")
         initial = self.initial(net, arch)
         return Scenario(name, description, self.path, arch, data, config, initial)
 
     def data(self, d: dict) -> Dataset:
-        inputs = self.names(d, "data", "inputs")
-        targets = self.names(d, "data", "targets")
+        inputs = self.value(d, "data", "inputs")
+        targets = self.value(d, "data", "targets")
         if set(inputs) & set(targets):
-            raise self.fail("[data] targets", f"a column cannot be both input and target: {sorted(set(inputs) & set(targets))}")
-        scale = self.number(d, "data", "scale")
+            raise self.fail(
+                "[data] targets", f"a column cannot be both input and target: {sorted(set(inputs) & set(targets))}"
+            )
+        scale = self.value(d, "data", "scale")
         has_rows, has_file = "rows" in d, "file" in d
         if has_rows == has_file:
             raise self.fail("[data]", "expected exactly one of rows (with columns) or file")
@@ -238,7 +228,9 @@ class _Reader:
         for key, wanted in (("inputs", inputs), ("targets", targets)):
             missing = [c for c in wanted if c not in columns]
             if missing:
-                raise self.fail(f"[data] {key}", f"column {missing[0]!r} is not in the data (columns: {', '.join(columns)})")
+                raise self.fail(
+                    f"[data] {key}", f"column {missing[0]!r} is not in the data (columns: {', '.join(columns)})"
+                )
         if not values:
             raise self.fail("[data]", "the dataset is empty (expected at least one row)")
         table = np.asarray(values, dtype=float)
@@ -247,14 +239,16 @@ class _Reader:
         return Dataset(inputs, targets, x, y)
 
     def inline(self, d: dict) -> tuple[list[str], list[list[float]]]:
-        columns = list(self.names(d, "data", "columns"))
+        columns = list(self.value(d, "data", "columns"))
         rows = d["rows"]
         if not isinstance(rows, list):
             raise self.fail("[data] rows", f"expected an array of rows, got {_type_name(rows)}")
         values = []
         for k, row in enumerate(rows):
             if not isinstance(row, list) or len(row) != len(columns):
-                raise self.fail(f"[data] rows[{k}]", f"expected {len(columns)} numbers (one per column), got {_fmt(row)}")
+                raise self.fail(
+                    f"[data] rows[{k}]", f"expected {len(columns)} numbers (one per column), got {_fmt(row)}"
+                )
             for v in row:
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                     raise self.fail(f"[data] rows[{k}]", f"expected finite numbers, got {_fmt(v)}")
@@ -297,43 +291,46 @@ class _Reader:
         return columns, values
 
     def architecture(self, net: dict, data: Dataset) -> Architecture:
-        hidden = self.get(net, "network", "hidden")
-        if not isinstance(hidden, list) or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden):
-            raise self.fail("[network] hidden", f"expected a list of layer sizes (whole numbers > 0), got {_fmt(hidden)}")
-        activation = self.string(net, "network", "activation", HIDDEN_ACTIVATIONS)
-        output = self.string(net, "network", "output", OUTPUT_ACTIVATIONS)
-        bias = self.get(net, "network", "bias")
-        if not isinstance(bias, bool):
-            raise self.fail("[network] bias", f"expected true or false, got {_fmt(bias)}")
+        hidden = self.value(net, "network", "hidden")
+        activation = self.value(net, "network", "activation")
+        output = self.value(net, "network", "output")
+        bias = self.value(net, "network", "bias")
         n_out = len(data.targets)
         if output == "softmax" and n_out < 2:
             raise self.fail("[network] output", f"softmax needs at least 2 outputs (targets), got {n_out}")
         return Architecture((len(data.inputs), *hidden, n_out), activation, output, bias)
 
     def config(self, train: dict, net: dict, arch: Architecture, data: Dataset) -> Config:
-        loss = self.string(train, "training", "loss", LOSS_NAMES)
-        reduction = self.string(train, "training", "reduction", ("sum", "mean"))
+        loss = self.value(train, "training", "loss")
+        reduction = self.value(train, "training", "reduction")
         if "reduction" in train and loss != "cross_entropy":
             raise self.fail("[training] reduction", f"applies only to cross_entropy ({loss} has a fixed form)")
         if loss == "cross_entropy" and arch.output not in ("softmax", "sigmoid"):
             raise self.fail("[training] loss", f"cross_entropy needs a softmax or sigmoid output, got {arch.output!r}")
-        batch = self.get(train, "training", "batch")
+        batch = self.value(train, "training", "batch")
         n = len(data)
         ok_int = isinstance(batch, int) and not isinstance(batch, bool) and 1 <= batch <= n
         if not (batch in ("full", "sample") or ok_int):
-            raise self.fail("[training] batch", f'expected "full", "sample" or a whole number from 1 to {n}, got {_fmt(batch)}')
-        seed = self.integer(net, "network", "seed", 0)
+            expected = schema.key("training", "batch").expected()
+            raise self.fail("[training] batch", f"expected {expected} from 1 to {n}, got {_fmt(batch)}")
         return Config(
             loss=loss,
             mean=reduction == "mean",
-            learning_rate=self.number(train, "training", "learning_rate", positive=True),
+            learning_rate=self.value(train, "training", "learning_rate"),
             batch=batch,
-            stop_loss=self.number(train, "training", "stop_loss", min_value=0.0),
-            max_steps=self.integer(train, "training", "max_steps", 1),
-            epsilon=self.number(train, "training", "epsilon", positive=True),
-            init=self.string(net, "network", "init", INIT_SCHEMES),
-            seed=seed,
+            stop_loss=self.value(train, "training", "stop_loss"),
+            max_steps=self.value(train, "training", "max_steps"),
+            epsilon=self.value(train, "training", "epsilon"),
+            init=self.value(net, "network", "init"),
+            seed=self.value(net, "network", "seed"),
         )
+
+    def memory_problem(self, arch: Architecture, data: Dataset, config: Config) -> str | None:
+        """Why training this network would not fit in memory (from its shapes), or None."""
+        try:
+            return memory.too_big(arch, len(data), config.max_steps, shuffled=isinstance(config.batch, int))
+        except ValueError as e:  # a bad NNSIM_MAX_MEMORY
+            raise ScenarioError(str(e)) from None
 
     def initial(self, net: dict, arch: Architecture) -> Params | None:
         weights, biases = net.get("weights"), net.get("biases")

@@ -1,0 +1,33 @@
+"""Scenario files: TOML describing a dataset, a network and how to train it.
+
+``schema`` describes every key; ``reader`` reads a file into a :class:`Scenario` (refusing a network
+that would not fit in memory, see ``memory``).
+"""
+
+from .reader import (
+    PACKAGE_SCENARIOS,
+    SOURCE_SCENARIOS,
+    Scenario,
+    ScenarioError,
+    load,
+    parse,
+    resolve,
+    scenario_dirs,
+    shipped,
+)
+from .schema import LOSS_NAMES, TABLES, Key
+
+__all__ = [
+    "LOSS_NAMES",
+    "PACKAGE_SCENARIOS",
+    "SOURCE_SCENARIOS",
+    "TABLES",
+    "Key",
+    "Scenario",
+    "ScenarioError",
+    "load",
+    "parse",
+    "resolve",
+    "scenario_dirs",
+    "shipped",
+]

@@ -1,0 +1,134 @@
+"""How much memory training a scenario needs, from its shapes alone, and how much it may have.
+
+A network that cannot fit is refused when its scenario is loaded, before anything is allocated,
+instead of failing in NumPy (or swapping the machine to a halt) once training starts.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+from ..engine import Architecture, Trainer
+
+ENV = "NNSIM_MAX_MEMORY"
+FLOAT_BYTES = 8
+# Copies of the parameters while training: the current ones, their gradients, the previous step's
+# (kept for the update view) and one working copy (the probe's nudges, the update's temporaries).
+WORKING_COPIES = 4
+# Arrays per row and per node of the forward pass over the whole dataset: z, a, the backward
+# pass's delta and one temporary (the probe's and the stop test's extra forward passes).
+ARRAYS_PER_NODE = 4
+CHECKPOINT_EVERY: int = inspect.signature(Trainer.__init__).parameters["checkpoint_every"].default
+CGROUP_LIMIT = Path("/sys/fs/cgroup/memory.max")
+UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+class Need(NamedTuple):
+    """What training needs: ``params`` parameters kept ``copies`` times, and the activations."""
+
+    params: int
+    copies: int
+    checkpoints: int
+    max_steps: int
+    rows: int
+    nodes: int
+    shuffled: bool  # mini-batches: every checkpoint keeps the shuffled order of the rows
+
+    @property
+    def param_bytes(self) -> int:
+        order = self.rows * self.checkpoints if self.shuffled else 0
+        return (self.params * self.copies + order) * FLOAT_BYTES
+
+    @property
+    def activation_bytes(self) -> int:
+        return self.rows * self.nodes * ARRAYS_PER_NODE * FLOAT_BYTES
+
+    @property
+    def total(self) -> int:
+        return self.param_bytes + self.activation_bytes
+
+    def explained(self) -> str:
+        """Where the total comes from, in one line."""
+        text = (
+            f"{self.params:,} parameters × {self.copies:,} copies ({WORKING_COPIES} to train, {self.checkpoints:,} "
+            f"checkpoints, one every {CHECKPOINT_EVERY} steps to max_steps = {self.max_steps:,}) = {size_text(self.params * self.copies * FLOAT_BYTES)}; {self.rows:,} rows × "
+            f"{self.nodes:,} nodes × {ARRAYS_PER_NODE} arrays = {size_text(self.activation_bytes)}"
+        )
+        if self.shuffled:
+            text += f"; the shuffled rows in every checkpoint = {size_text(self.rows * self.checkpoints * FLOAT_BYTES)}"
+        return text
+
+
+def need(arch: Architecture, rows: int, max_steps: int, shuffled: bool) -> Need:
+    """The memory a whole run needs, computed from the shapes (nothing is allocated)."""
+    checkpoints = 1 + max_steps // CHECKPOINT_EVERY  # the guess's, then one every CHECKPOINT_EVERY steps
+    return Need(arch.n_params, WORKING_COPIES + checkpoints, checkpoints, max_steps, rows, sum(arch.sizes), shuffled)
+
+
+def size_text(n: int) -> str:
+    """Bytes as a person reads them: 512 bytes, 1.5 KB, 23.5 GB (1 KB = 1024 bytes)."""
+    if n < 1024:
+        return f"{n} bytes"
+    if n >= 1024 * UNITS["T"]:  # whole terabytes: too many for a float, perhaps
+        return f"{n // UNITS['T']:,} TB"
+    for unit in ("KB", "MB", "GB", "TB"):
+        n_units = n / UNITS[unit[0]]
+        if n_units < 1024 or unit == "TB":
+            return f"{n_units:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def parse_size(text: str) -> int:
+    """'8G', '512M', '1.5T', '2GB' or a number of bytes; ValueError otherwise."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", text.upper())
+    if not match or float(match[1]) * UNITS[match[2]] < 1:
+        raise ValueError(f"{ENV}: expected a size such as 8G or 512M, got {text!r}")
+    return int(float(match[1]) * UNITS[match[2]])
+
+
+def machine_memory() -> tuple[int, str] | None:
+    """The memory this process may use: the machine's, or its container's if that is less."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    where = "this machine's"
+    try:
+        cgroup = CGROUP_LIMIT.read_text().strip()
+    except OSError:
+        cgroup = "max"
+    if cgroup.isdigit() and 0 < int(cgroup) < total:
+        total, where = int(cgroup), "this container's"
+    return total, where
+
+
+def limit() -> tuple[int, str]:
+    """The most memory a scenario may need, and where that figure comes from.
+
+    ``NNSIM_MAX_MEMORY`` sets it; otherwise a quarter of the machine's memory (the UI, the data and
+    NumPy's temporaries need the rest), or 2 GB when the machine's cannot be read.
+    """
+    text = os.environ.get(ENV, "").strip()
+    if text:
+        return parse_size(text), f"{ENV}={text}"
+    found = machine_memory()
+    if found is None:
+        return 2 * UNITS["G"], f"the machine's memory is unknown; set {ENV}, e.g. {ENV}=8G, to change it"
+    total, where = found
+    return total // 4, f"a quarter of {where} {size_text(total)}; set {ENV}, e.g. {ENV}=32G, to change it"
+
+
+def too_big(arch: Architecture, rows: int, max_steps: int, shuffled: bool) -> str | None:
+    """Why training would not fit in memory, or None when it fits."""
+    needed = need(arch, rows, max_steps, shuffled)
+    allowed, why = limit()
+    if needed.total <= allowed:
+        return None
+    return (
+        f"too big to train: needs about {size_text(needed.total)} of memory, more than the limit of "
+        f"{size_text(allowed)} ({why}): {needed.explained()}"
+    )

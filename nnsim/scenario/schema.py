@@ -1,0 +1,171 @@
+"""What a scenario file may say: every key of every TOML table, its type, default, check and meaning.
+
+The reader (type checks, unknown keys, defaults) and the README's table of keys are both built
+from the tuples below, so a key is described once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+from ..engine import HIDDEN_ACTIVATIONS, INIT_SCHEMES, LOSSES, OUTPUT_ACTIVATIONS
+
+REQUIRED = "required"  # the default of a key a scenario must give
+LOSS_NAMES = tuple(name for name in LOSSES if name != "binary_cross_entropy")
+README_START = "<!-- scenario-keys:start -->"
+README_END = "<!-- scenario-keys:end -->"
+
+# What a value of each type must be, as the error messages and the README say it.
+TYPES = {
+    "string": "a string",
+    "name": "a non-empty string",
+    "number": "a finite number",
+    "whole": "a whole number",
+    "boolean": "true or false",
+    "columns": "a non-empty list of column names",
+    "sizes": "a list of layer sizes (whole numbers > 0)",
+    "batch": '"full", "sample" or a whole number',
+    "file": "a path to a CSV file",
+    "rows": "an array of rows",
+    "arrays": "arrays of numbers, one per layer",
+    "table": "a table",
+}
+
+
+class Key(NamedTuple):
+    """One key of a scenario table.
+
+    ``default`` is the value used when the key is absent (REQUIRED: the file must give it; None:
+    nothing, ``shown`` says what happens instead). The check is ``choices`` (one of these strings),
+    ``above`` (a number greater than this) or ``minimum`` (a number at least this).
+    """
+
+    name: str
+    type: str
+    default: Any
+    doc: str
+    choices: tuple[str, ...] = ()
+    above: float | None = None
+    minimum: float | None = None
+    shown: str = ""  # the README's default, when it is not a value
+
+    def expected(self) -> str:
+        """What a value must be, e.g. 'a finite number > 0' or 'one of sse, mse'."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        text = TYPES[self.type]
+        if self.above is not None:
+            text += f" > {self.above:g}"
+        elif self.minimum is not None:
+            text += f" >= {self.minimum:g}"
+        return text
+
+
+TOP = (
+    Key("name", "name", None, "the scenario's name", shown="the file name without `.toml`"),
+    Key("description", "string", "", "one line shown by `nnsim list`"),
+    Key("data", "table", REQUIRED, "the dataset"),
+    Key("network", "table", {}, "the network"),
+    Key("training", "table", {}, "how to train"),
+)
+
+DATA = (
+    Key("inputs", "columns", REQUIRED, "the input column names"),
+    Key("targets", "columns", REQUIRED, "the target column names"),
+    Key("rows", "rows", None, "inline rows, a list of numbers each, with `columns`", shown="one of `rows` or `file`"),
+    Key("columns", "columns", None, "the column names of the inline rows", shown="required with `rows`"),
+    Key(
+        "file",
+        "file",
+        None,
+        "a CSV file with a header row, relative to the scenario file",
+        shown="one of `rows` or `file`",
+    ),
+    Key("scale", "number", 1.0, "every input is multiplied by this"),
+)
+
+NETWORK = (
+    Key("hidden", "sizes", [], "hidden layer sizes, e.g. `[2]`"),
+    Key("activation", "string", "sigmoid", "hidden activation", choices=HIDDEN_ACTIVATIONS),
+    Key("output", "string", "identity", "output activation", choices=OUTPUT_ACTIVATIONS),
+    Key("bias", "boolean", True, "whether layers have biases"),
+    Key("weights", "arrays", None, "explicit initial weights, n_in × n_out for each layer", shown="random guess"),
+    Key("biases", "arrays", None, "explicit initial biases, n_out for each layer (with `weights`)", shown="zeros"),
+    Key("init", "string", "xavier", "random guess scheme", choices=INIT_SCHEMES),
+    Key("seed", "whole", 0, "seed of the random guess and of mini-batch shuffling", minimum=0),
+)
+
+TRAINING = (
+    Key("loss", "string", "sse", "the loss function", choices=LOSS_NAMES),
+    Key(
+        "reduction",
+        "string",
+        "sum",
+        "add up or average the samples' losses (cross_entropy only)",
+        choices=("sum", "mean"),
+    ),
+    Key("learning_rate", "number", 0.01, "the fraction of the gradient each update moves by", above=0),
+    Key(
+        "batch",
+        "batch",
+        "full",
+        "the rows of one step: all of them, one at a time in order, or a mini-batch of this many (seeded shuffle)",
+    ),
+    Key("stop_loss", "number", 1e-6, "stop once the loss is below this", minimum=0),
+    Key("max_steps", "whole", 1000, "stop after this many steps", minimum=1),
+    Key("epsilon", "number", 1e-4, "the probe's nudge ε", above=0),
+)
+
+TABLES: dict[str, tuple[Key, ...]] = {"": TOP, "data": DATA, "network": NETWORK, "training": TRAINING}
+
+
+def key(table: str, name: str) -> Key:
+    """The description of ``name`` in ``table`` ('' for the top level)."""
+    return next(k for k in TABLES[table] if k.name == name)
+
+
+def defaults(table: str) -> dict[str, Any]:
+    """The keys of ``table`` that have a default value, with that value."""
+    return {k.name: k.default for k in TABLES[table] if k.default is not None and k.default != REQUIRED}
+
+
+def toml_value(value: Any) -> str:
+    """A value as a scenario file would write it: true, 0.01, 1e-6, "sigmoid", []."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value + '"'
+    if isinstance(value, float):
+        return re.sub(r"e([+-])0*(\d)", lambda m: "e" + m[1].replace("+", "") + m[2], repr(value))
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def markdown_table() -> str:
+    """The README's table of keys, in Markdown."""
+    lines = ["| key | expects | meaning | default |", "| --- | --- | --- | --- |"]
+    for table, keys in TABLES.items():
+        for k in keys:
+            if k.type == "table":
+                continue
+            name = f"`[{table}] {k.name}`" if table else f"`{k.name}`"
+            expects = k.expected().replace("|", "\\|")
+            if k.choices:
+                expects = "one of " + ", ".join(f"`{c}`" for c in k.choices)
+            default = k.shown or ("required" if k.default == REQUIRED else f"`{toml_value(k.default)}`")
+            lines.append(f"| {name} | {expects} | {k.doc} | {default} |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_table(readme: str) -> str:
+    """The text between the README's scenario-keys markers."""
+    start, end = readme.index(README_START) + len(README_START), readme.index(README_END)
+    return readme[start:end].strip("\n") + "\n"
+
+
+def with_table(readme: str) -> str:
+    """``readme`` with the table between its markers replaced by :func:`markdown_table`."""
+    start, end = readme.index(README_START) + len(README_START), readme.index(README_END)
+    return readme[:start] + "\n" + markdown_table() + readme[end:]
