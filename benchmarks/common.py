@@ -108,8 +108,8 @@ class PtyApp:
 
 
 def nnsim_argv(*args: str) -> list[str]:
-    """nnsim as the SSH server starts it: ptychild takes the pty as its controlling terminal first."""
-    return [sys.executable, "-m", "nnsim.ptychild", *args]
+    """nnsim as the SSH server starts it: nnsim.serve.child takes the pty as its controlling terminal first."""
+    return [sys.executable, "-m", "nnsim.serve.child", *args]
 
 
 @dataclass

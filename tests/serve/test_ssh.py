@@ -9,7 +9,8 @@ import asyncssh
 import pytest
 
 from nnsim.scenario import load
-from nnsim.sshserver import HOST_KEY_NAME, Options, Server, SetupError, host_key
+from nnsim.serve import SetupError
+from nnsim.serve.ssh import HOST_KEY_NAME, Options, Server, host_key
 
 from .terminal import Terminal
 
@@ -177,13 +178,13 @@ async def test_stopping_the_server_ends_every_session_and_its_process(start):
         terms = [await Terminal.open(c1), await Terminal.open(c2)]
         for t in terms:
             await t.wait_for("step 0")
-        procs = [s.proc for s in server.room.sessions]
+        children = [s.child for s in server.room.sessions]
         await server.stop()
         for t in terms:
             await t.wait_closed()
             assert "the server is stopping" in t.text
             assert t.raw.rfind(b"\x1b[?1049l") > t.raw.rfind(b"\x1b[?1049h")  # left the alternate screen
-    assert all(p.returncode is not None for p in procs)
+    assert all(c is not None and c.returncode is not None for c in children)
 
 
 def test_the_host_key_is_made_once_and_never_replaced(tmp_path):

@@ -6,7 +6,7 @@ import pyte
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnsim.tui.screendiff import ScreenDiff
+from nnsim.serve.screendiff import ScreenDiff
 
 COLS, ROWS = 30, 8
 STYLES = ["", "1", "38;5;24;48;5;233", "1;38;5;214;48;5;233", "7", "38;2;10;20;30", "3;4"]
