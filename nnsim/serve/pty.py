@@ -53,6 +53,8 @@ class WindowSize(NamedTuple):
 
 def set_window_size(fd: int, size: WindowSize) -> None:
     """Tell the terminal on `fd` its size; the kernel sends SIGWINCH to the terminal's foreground group."""
+    if not all(0 <= n <= 0xFFFF for n in size):
+        raise ValueError(f"a window size out of range: {tuple(size)}")
     packed = struct.pack("HHHH", size.rows, size.cols, size.pixel_width, size.pixel_height)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, packed)
 
@@ -117,8 +119,8 @@ class PtyChild:
             raise
         finally:
             os.close(slave)
+        self.master = master  # from here on, stop() and close() clean up whatever fails
         os.set_blocking(master, False)
-        self.master = master
         self._watch_output()
 
     async def wait(self) -> int:

@@ -181,6 +181,7 @@ class AppSession(asyncssh.SSHServerSession):
         self.term_type = DEFAULT_TERM
         self.size: WindowSize | None = None
         self.child: PtyChild | None = None
+        self.opened = False  # the app started: the session was announced in the log
         self.number = 0
         self.last_input = time.monotonic()
         self.task: asyncio.Task[None] | None = None
@@ -278,11 +279,19 @@ class AppSession(asyncssh.SSHServerSession):
             self.room.say(f"session {self.number} for {self.peer} failed: {type(e).__name__}: {e}")
             message = "nnsim: the session failed on the server. Sorry; please connect again."
         finally:
-            if self.child is not None:
-                await self.child.stop()
-                self.child.drain()  # what it wrote last (its terminal restore) goes out before the goodbye
-                self.child.close()
-            self._close(code, message)
+            try:
+                await self._stop_child()
+            finally:
+                self._close(code, message)
+
+    async def _stop_child(self) -> None:
+        if self.child is None:
+            return
+        try:
+            await self.child.stop()
+            self.child.drain()  # what it wrote last (its terminal restore) goes out before the goodbye
+        finally:
+            self.child.close()
 
     async def _serve(self) -> tuple[int, str | None]:
         """Start the app and copy bytes until it ends or the session is ended: (exit code, message)."""
@@ -294,13 +303,14 @@ class AppSession(asyncssh.SSHServerSession):
             on_output=self._send,
             on_input_backlog=self._input_backlog,
         )
+        self.child = child  # from here on, _run stops it and closes the pty whatever happens
         try:
             await child.start()
         except (OSError, ValueError) as e:  # no pty left, the window size refused, too many processes
             reason = (e.strerror if isinstance(e, OSError) else None) or str(e) or type(e).__name__
             self.room.say(f"session {self.number} for {self.peer}: could not start the app ({reason})")
             return 1, f"nnsim: could not start the app ({reason}); please try again in a few minutes."
-        self.child = child
+        self.opened = True
         cols, rows = self.size[:2]
         self.room.say(f"session {self.number} opened for {self.peer} ({cols}×{rows}), {len(self.room.sessions)} active")
         self._schedule_idle_check(self.room.options.idle_timeout)
@@ -355,14 +365,15 @@ class AppSession(asyncssh.SSHServerSession):
         self._exit(1)
 
     def _close(self, code: int, message: str | None) -> None:
+        """Give the slot back, tell the client `message` (if any) and close the channel with `code`."""
         if self._idle_handle is not None:
             self._idle_handle.cancel()
         if self in self.room.sessions:
             self.room.sessions.discard(self)
-            if self.child is not None:
+            if self.opened:
                 self.room.say(f"session {self.number} closed, {len(self.room.sessions)} active")
         if message is not None:
-            restore = RESTORE_TERMINAL if self.child is not None else b""
+            restore = RESTORE_TERMINAL if self.opened else b""
             self._send(restore + b"\r\n" + message.encode() + b"\r\n")
         self._exit(code)
 

@@ -21,7 +21,7 @@ class Terminal:
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
-    async def open(cls, conn: asyncssh.SSHClientConnection, cols: int = 80, rows: int = 24) -> "Terminal":
+    async def open(cls, conn: asyncssh.SSHClientConnection, cols: int = 80, rows: int = 24) -> Terminal:
         process = await conn.create_process(term_type="xterm-256color", term_size=(cols, rows), encoding=None)
         return cls(process, cols, rows)
 
