@@ -96,6 +96,7 @@ class Attendee:
     async def leave(self) -> None:
         self.leaving = True
         self.conn.close()
+        await self.reader  # ends once the connection has closed
 
 
 def rss_mb(pid: int) -> float:

@@ -9,6 +9,7 @@ import os
 import random
 import re
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -49,7 +50,10 @@ class Output:
 
 @pytest.fixture
 async def spawn():
-    """spawn(*little_child options, size=..., **PtyChild options) → a started (child, output); all stopped afterwards."""
+    """spawn(*little_child options, size=..., **PtyChild options) → a started (child, output).
+
+    Every child is stopped afterwards.
+    """
     children: list[PtyChild] = []
 
     async def _spawn(*args: str, size: WindowSize | None = None, **kw) -> tuple[PtyChild, Output]:
@@ -191,3 +195,13 @@ def test_sizes_from_a_client_are_clamped():
     assert WindowSize.clamped(70_000, 5_000, 70_000, -3) == WindowSize(1000, 1000, 65535, 0)
     assert WindowSize.clamped(80, 24) == WindowSize(80, 24, 0, 0)
     assert WindowSize.clamped(0, 0, 0, 0) == WindowSize(0, 0, 0, 0)  # 0: unknown, as SSH means it
+
+
+def test_the_pty_child_needs_neither_ssh_nor_textual():
+    code = (
+        "import sys, nnsim.serve, nnsim.serve.pty, nnsim.serve.child; "
+        "heavy = ('asyncssh', 'textual', 'textual_serve', 'aiohttp', 'rich', 'numpy'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60).stdout
+    assert out == "[]\n"
