@@ -9,6 +9,7 @@ controlling terminal itself (`nnsim.serve.child.take_terminal`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import signal
@@ -129,7 +130,10 @@ class PtyChild:
         return await self.proc.wait()
 
     async def stop(self, grace: float = 2.0) -> int | None:
-        """End the program's whole process group: SIGTERM, then SIGKILL if it is still there after `grace` s."""
+        """End the program's whole process group: SIGTERM, then SIGKILL if it is still there after `grace` s.
+
+        Returns its exit code (None only if even SIGKILL did not end it within `grace` s).
+        """
         if self.proc is None:
             return None
         if self.proc.returncode is None:
@@ -143,7 +147,10 @@ class PtyChild:
                     break
                 except TimeoutError:
                     continue
-        return await self.proc.wait()
+        if self.proc.returncode is None:  # gone, but not reaped yet (or stuck in the kernel: do not hang)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.proc.wait(), grace)
+        return self.proc.returncode
 
     def close(self) -> None:
         """Stop copying and close our side of the pty (the program sees a hang-up if it still runs)."""
@@ -176,10 +183,14 @@ class PtyChild:
         self._paused = False
         self._watch_output()
 
-    def drain(self) -> None:
-        """Pass on everything the program has written so far (its last words before closing)."""
-        while self._read_once():
-            pass
+    def drain(self, limit: int = 1 << 20) -> None:
+        """Pass on what the program has written so far (its last words before closing), up to `limit` bytes."""
+        passed = 0
+        while passed < limit:
+            got = self._read_once()
+            if not got:
+                break
+            passed += got
 
     def _watch_output(self) -> None:
         if self.master is not None and not self._reading and not self._paused:
@@ -191,21 +202,21 @@ class PtyChild:
             asyncio.get_running_loop().remove_reader(self.master)
             self._reading = False
 
-    def _read_once(self) -> bool:
-        """Pass on one chunk of output; False when there was none."""
+    def _read_once(self) -> int:
+        """Pass on one chunk of output; its length (0 when there was none)."""
         if self.master is None:
-            return False
+            return 0
         try:
             data = os.read(self.master, READ_SIZE)
         except BlockingIOError:
-            return False
+            return 0
         except OSError:  # EIO: every process has closed the slave side
             data = b""
         if not data:
             self._unwatch_output()
-            return False
+            return 0
         self.on_output(data)
-        return True
+        return len(data)
 
     # -- input: us to the program ------------------------------------------------------------
     @property
