@@ -15,9 +15,9 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pyte
 
@@ -43,7 +43,12 @@ class PtyApp:
         self.stream = pyte.ByteStream(self.screen)
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env={**child_env(), **(env or {})}, start_new_session=True,
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**child_env(), **(env or {})},
+            start_new_session=True,
         )
         os.close(slave)
         self.total = 0

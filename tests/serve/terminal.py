@@ -59,7 +59,9 @@ class Terminal:
             if self.closed.is_set():
                 break
             await asyncio.sleep(0.05)
-        raise AssertionError(f"never saw {needles!r} on the screen:\n{self.text}\n(raw tail {bytes(self.raw[-300:])!r})")
+        raise AssertionError(
+            f"never saw {needles!r} on the screen:\n{self.text}\n(raw tail {bytes(self.raw[-300:])!r})"
+        )
 
     async def wait_closed(self, timeout: float = 15.0) -> None:
         await asyncio.wait_for(self.closed.wait(), timeout)
