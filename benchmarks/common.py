@@ -15,9 +15,9 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pyte
 
@@ -43,7 +43,12 @@ class PtyApp:
         self.stream = pyte.ByteStream(self.screen)
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env={**child_env(), **(env or {})}, start_new_session=True,
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**child_env(), **(env or {})},
+            start_new_session=True,
         )
         os.close(slave)
         self.total = 0
@@ -108,8 +113,8 @@ class PtyApp:
 
 
 def nnsim_argv(*args: str) -> list[str]:
-    """nnsim as the SSH server starts it: ptychild takes the pty as its controlling terminal first."""
-    return [sys.executable, "-m", "nnsim.ptychild", *args]
+    """nnsim as the SSH server starts it: nnsim.serve.child takes the pty as its controlling terminal first."""
+    return [sys.executable, "-m", "nnsim.serve.child", *args]
 
 
 @dataclass

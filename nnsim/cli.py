@@ -6,7 +6,7 @@ import argparse
 import csv
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import one_blas_thread
 
@@ -276,7 +276,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import shlex
+    from pathlib import Path
 
     from .scenario import load
 
@@ -285,36 +285,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.web and (args.open or args.authorized_keys):
         raise UsageError("serve: --open and --authorized-keys are for --ssh")
     scenario = load(args.scenario)  # fail now, not in every session
-    if args.ssh:
-        return _serve_ssh(args, scenario)
-    from textual_serve.server import Server
+    from . import serve
 
-    port = args.port or 8000
-    command = shlex.join([sys.executable, "-m", "nnsim", str(scenario.path)])
-    sys.stderr.write(f"nnsim: serving {scenario.name} on http://{args.host}:{port} (Ctrl+C to stop)\n")
-    Server(command, host=args.host, port=port, title=f"nnsim · {scenario.name}").serve()
-    return 0
-
-
-def _serve_ssh(args: argparse.Namespace, scenario) -> int:
-    import asyncio
-    from pathlib import Path
-
-    from .sshserver import DEFAULT_PORT, Options, SetupError, serve_forever
-
-    options = Options(
-        scenario=scenario.path,
-        host=args.host,
-        port=DEFAULT_PORT if args.port is None else args.port,
-        open=args.open,
-        authorized_keys=Path(args.authorized_keys).expanduser() if args.authorized_keys else None,
-        max_sessions=args.max_sessions,
-        idle_timeout=args.idle_timeout * 60,
-    )
     try:
-        asyncio.run(serve_forever(options))
-    except SetupError as e:
-        raise UsageError(f"serve --ssh: {e}") from None
+        if args.ssh:
+            keys = Path(args.authorized_keys).expanduser() if args.authorized_keys else None
+            serve.serve_ssh(
+                scenario.path,
+                host=args.host,
+                port=args.port,
+                open=args.open,
+                authorized_keys=keys,
+                max_sessions=args.max_sessions,
+                idle_minutes=args.idle_timeout,
+            )
+        else:
+            serve.serve_web(scenario.path, name=scenario.name, host=args.host, port=args.port)
+    except serve.SetupError as e:
+        raise UsageError(f"serve --{'ssh' if args.ssh else 'web'}: {e}") from None
     return 0
 
 

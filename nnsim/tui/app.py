@@ -111,7 +111,7 @@ class NNSimApp(App[None]):
         from textual.drivers.linux_driver import LinuxDriver
 
         if issubclass(driver, LinuxDriver) and os.environ.get("NNSIM_SCREENDIFF", "1") != "0":
-            from .screendiff import diffing
+            from ..serve.screendiff import diffing
 
             return diffing(driver)
         return driver

@@ -21,7 +21,7 @@ class Terminal:
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
-    async def open(cls, conn: asyncssh.SSHClientConnection, cols: int = 80, rows: int = 24) -> "Terminal":
+    async def open(cls, conn: asyncssh.SSHClientConnection, cols: int = 80, rows: int = 24) -> Terminal:
         process = await conn.create_process(term_type="xterm-256color", term_size=(cols, rows), encoding=None)
         return cls(process, cols, rows)
 
@@ -59,7 +59,9 @@ class Terminal:
             if self.closed.is_set():
                 break
             await asyncio.sleep(0.05)
-        raise AssertionError(f"never saw {needles!r} on the screen:\n{self.text}\n(raw tail {bytes(self.raw[-300:])!r})")
+        raise AssertionError(
+            f"never saw {needles!r} on the screen:\n{self.text}\n(raw tail {bytes(self.raw[-300:])!r})"
+        )
 
     async def wait_closed(self, timeout: float = 15.0) -> None:
         await asyncio.wait_for(self.closed.wait(), timeout)

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import hashlib
+import os
+import random
+import sys
+import time
 from pathlib import Path
 
 import asyncssh
 import pytest
 
 from nnsim.scenario import load
-from nnsim.sshserver import HOST_KEY_NAME, Options, Server, SetupError, host_key
+from nnsim.serve import SetupError, pty
+from nnsim.serve.pty import PtyChild, WindowSize
+from nnsim.serve.ssh import HOST_KEY_NAME, Options, Server, host_key
 
 from .terminal import Terminal
 
 Y4X = load("y4x").path
+# A small program instead of nnsim, for the tests about the server's own plumbing (see little_child.py).
+LITTLE = [sys.executable, str(Path(__file__).with_name("little_child.py"))]
 
 
 @pytest.fixture
@@ -37,8 +47,13 @@ async def start(tmp_path: Path):
 
 async def connect(server: Server, key: asyncssh.SSHKey | None = None) -> asyncssh.SSHClientConnection:
     return await asyncssh.connect(
-        "127.0.0.1", server.port, username="student", known_hosts=None,
-        client_keys=[key] if key else [], agent_path=None, preferred_auth="publickey",
+        "127.0.0.1",
+        server.port,
+        username="student",
+        known_hosts=None,
+        client_keys=[key] if key else [],
+        agent_path=None,
+        preferred_auth="publickey",
     )
 
 
@@ -177,13 +192,13 @@ async def test_stopping_the_server_ends_every_session_and_its_process(start):
         terms = [await Terminal.open(c1), await Terminal.open(c2)]
         for t in terms:
             await t.wait_for("step 0")
-        procs = [s.proc for s in server.room.sessions]
+        children = [s.child for s in server.room.sessions]
         await server.stop()
         for t in terms:
             await t.wait_closed()
             assert "the server is stopping" in t.text
             assert t.raw.rfind(b"\x1b[?1049l") > t.raw.rfind(b"\x1b[?1049h")  # left the alternate screen
-    assert all(p.returncode is not None for p in procs)
+    assert all(c is not None and c.returncode is not None for c in children)
 
 
 def test_the_host_key_is_made_once_and_never_replaced(tmp_path):
@@ -196,3 +211,126 @@ def test_the_host_key_is_made_once_and_never_replaced(tmp_path):
     with pytest.raises(SetupError, match="never replaces it"):
         host_key(tmp_path)
     assert path.read_text() == "not a key\n"
+
+
+async def open_raw(
+    conn: asyncssh.SSHClientConnection, cols: int = 80, rows: int = 24, **kw
+) -> asyncssh.SSHClientProcess:
+    kw.setdefault("term_type", "xterm-256color")
+    return await conn.create_process(term_size=kw.pop("term_size", (cols, rows)), encoding=None, **kw)
+
+
+async def read_until(process: asyncssh.SSHClientProcess, needle: bytes, seen: bytearray, timeout: float = 30) -> None:
+    """Read the process's output into `seen` until `needle` is in it (AssertionError if it never comes)."""
+    deadline = time.monotonic() + timeout
+    while needle not in seen:
+        try:
+            chunk = await asyncio.wait_for(process.stdout.read(65536), max(deadline - time.monotonic(), 0))
+        except TimeoutError:
+            chunk = b""
+        if not chunk:
+            raise AssertionError(f"never saw {needle!r}; got {bytes(seen[-300:])!r}")
+        seen += chunk
+
+
+def fail_first_call(real, error: Exception):
+    """(stand-in, calls): the stand-in for `real` raises `error` the first time and is `real` afterwards.
+
+    `calls` lists the arguments of every call (a method's first is the object).
+    """
+    calls: list[tuple] = []
+
+    def stand_in(*args, **kw):
+        calls.append(args)
+        if len(calls) == 1:
+            raise error
+        return real(*args, **kw)
+
+    return stand_in, calls
+
+
+@pytest.mark.parametrize(
+    ("owner", "name", "error", "shown"),
+    [
+        (os, "openpty", OSError(errno.EAGAIN, "Resource temporarily unavailable"), "could not start the app (Resource"),
+        (
+            pty,
+            "set_window_size",
+            OSError(errno.EINVAL, "Invalid argument"),
+            "could not start the app (Invalid argument)",
+        ),
+        (PtyChild, "_watch_output", RuntimeError("a bug"), "the session failed on the server"),
+    ],
+    ids=["openpty", "resize", "a-bug-once-the-child-runs"],
+)
+async def test_a_failing_start_frees_the_slot_and_tells_the_client(start, monkeypatch, owner, name, error, shown):
+    server = await start(open=True, max_sessions=1, command=LITTLE)
+    stand_in, calls = fail_first_call(getattr(owner, name), error)
+    monkeypatch.setattr(owner, name, stand_in)
+    async with await connect(server) as conn:
+        first = await open_raw(conn)
+        out = await asyncio.wait_for(first.stdout.read(), 30)  # everything, up to the channel's close
+        await first.wait_closed()
+        assert shown.encode() in out
+        assert first.exit_status == 1
+        assert not server.room.sessions  # the one slot is free again
+        if owner is PtyChild:  # the child had started when it failed: it has been stopped
+            pid = calls[0][0].pid
+            with pytest.raises(ProcessLookupError):
+                os.killpg(pid, 0)
+        second = await open_raw(conn)
+        await read_until(second, b"ready 80x24", bytearray())
+        assert len(server.room.sessions) == 1
+
+
+async def test_a_failing_window_change_leaves_the_session_running(start, monkeypatch, capsys):
+    server = await start(open=True, max_sessions=1, command=LITTLE, log=True)
+    refuse = [True]
+    real = pty.set_window_size
+
+    def set_window_size(fd: int, size: WindowSize) -> None:
+        if refuse[0]:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        real(fd, size)
+
+    async with await connect(server) as conn:
+        process = await open_raw(conn)
+        seen = bytearray()
+        await read_until(process, b"ready 80x24", seen)
+        monkeypatch.setattr(pty, "set_window_size", set_window_size)
+        process.change_terminal_size(100, 30)
+        process.stdin.write(b"ping")  # handled after the window change: same channel, in order
+        await read_until(process, b"ping", seen)
+        assert b"size" not in seen  # the child kept its size
+        refuse[0] = False
+        process.change_terminal_size(120, 40)
+        await read_until(process, b"size 120x40", seen)
+        process.stdin.write(b"\x04")  # little_child says bye and exits 3
+        await process.wait_closed()
+    assert process.exit_status == 3
+    assert not server.room.sessions
+    assert "window change to 100×30 failed (Invalid argument)" in capsys.readouterr().err
+
+
+async def test_a_huge_window_and_a_bad_terminal_name_are_made_safe(start):
+    server = await start(open=True, command=LITTLE)
+    async with await connect(server) as conn:
+        process = await open_raw(conn, term_type="xterm\x00; rm -rf ~", term_size=(70_000, 100_000, 70_000, 1 << 31))
+        seen = bytearray()
+        await read_until(process, b"ready 1000x1000 TERM='xterm-256color'", seen)
+        process.change_terminal_size(65_536, 3, 99_999, 99_999)
+        await read_until(process, b"size 1000x3", seen)
+        process.stdin.write(b"still here")
+        await read_until(process, b"still here", seen)
+        assert len(server.room.sessions) == 1
+
+
+async def test_a_megabyte_paste_arrives_whole(start):
+    data = random.Random(11).randbytes(1_000_000)
+    server = await start(open=True, command=[*LITTLE, "--count", str(len(data))])
+    async with await connect(server) as conn:
+        process = await open_raw(conn)
+        seen = bytearray()
+        await read_until(process, b"ready", seen)
+        process.stdin.write(data)  # one write, far more than a pty holds
+        await read_until(process, f"count 1000000 {hashlib.sha256(data).hexdigest()}".encode(), seen, timeout=60)

@@ -42,3 +42,19 @@ def test_bad_scenario_fails_before_serving(capsys):
 
     assert main(["serve", "--web", "nope"]) == 2
     assert "no such scenario" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_one_clear_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run(
+            [sys.executable, "-m", "nnsim", "serve", "--web", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert r.returncode == 2
+    assert r.stderr == f"nnsim: error: serve --web: cannot listen on 127.0.0.1:{port} (Address already in use)\n"

@@ -6,7 +6,7 @@ import pyte
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnsim.tui.screendiff import ScreenDiff
+from nnsim.serve.screendiff import ScreenDiff
 
 COLS, ROWS = 30, 8
 STYLES = ["", "1", "38;5;24;48;5;233", "1;38;5;214;48;5;233", "7", "38;2;10;20;30", "3;4"]
@@ -81,7 +81,13 @@ def test_a_resize_makes_it_write_everything_again():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, ROWS - 1), st.sampled_from(STYLES), st.text("ab─│⠉", min_size=COLS, max_size=COLS)), min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, ROWS - 1), st.sampled_from(STYLES), st.text("ab─│⠉", min_size=COLS, max_size=COLS)),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_full_width_lines(lines):
     frames = [chop(row, 0, style, text) for row, style, text in lines]
     diff = ScreenDiff()

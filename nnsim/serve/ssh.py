@@ -1,9 +1,9 @@
 """``nnsim serve --ssh``: every attendee who connects gets a private nnsim in its own pseudo-terminal.
 
-One SSH connection → one session channel → one child process (``python -m nnsim.ptychild``) on
-the slave side of a fresh pty. The server only copies bytes between the channel and the pty's
-master side and forwards window changes; a child that crashes or a client that disconnects
-affects nobody else.
+One SSH connection → one session channel → one child process (``python -m nnsim.serve.child``)
+on its own pty (a `PtyChild`, see pty.py). This module is the asyncssh adapter: it checks who may
+connect and what they may ask for, copies bytes between the channel and the pty and forwards
+window changes; a child that crashes or a client that disconnects affects nobody else.
 
 Only the app is reachable: exec requests, subsystems (SFTP), port forwarding, agent and X11
 forwarding are refused, and a shell request starts nnsim, nothing else.
@@ -12,17 +12,19 @@ forwarding are refused, and a shell request starts nnsim, nothing else.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
+import re
 import signal
-import struct
 import sys
-import termios
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncssh
+
+from . import SetupError
+from .pty import PtyChild, WindowSize
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 DEFAULT_PORT = 2222
@@ -33,18 +35,28 @@ DEFAULT_IDLE_TIMEOUT = 30 * 60.0
 # child killed): leave the alternate screen, stop mouse reporting and bracketed paste, show the
 # cursor, reset colours. A child that quits normally restores the terminal itself.
 RESTORE_TERMINAL = (
-    b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1004l"
-    b"\x1b[?1049l\x1b[?25h\x1b[0m"
+    b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1004l\x1b[?1049l\x1b[?25h\x1b[0m"
 )
 # Client environment variables passed to the app (colour and language choices, nothing else).
 PASSED_ENV = ("NO_COLOR", "COLORTERM", "LANG", "LC_ALL", "LC_CTYPE")
 # The server's own variables that would mislead the app: a fixed size (Python's
 # shutil.get_terminal_size, which Textual uses, prefers COLUMNS/LINES to the pty's real size).
 DROPPED_ENV = ("COLUMNS", "LINES")
+# The terminal type a client names must look like one (xterm-256color, screen.xterm, vt100);
+# anything else (a NUL byte, spaces, a path) is replaced by DEFAULT_TERM.
+DEFAULT_TERM = "xterm-256color"
+_TERM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+_ENV_VALUE = re.compile(r"[\x20-\x7e]{0,256}")
 
 
-class SetupError(Exception):
-    """The server cannot start (key files, address): one line for the user, exit 2."""
+def clean_term(term: str | None) -> str:
+    """The client's terminal type if it is a plausible name, else DEFAULT_TERM."""
+    return term if term and _TERM_NAME.fullmatch(term) else DEFAULT_TERM
+
+
+def clean_value(value: str) -> bool:
+    """Whether a client's environment value may be passed on (short, printable ASCII)."""
+    return bool(_ENV_VALUE.fullmatch(value))
 
 
 def config_dir() -> Path:
@@ -103,6 +115,13 @@ class Options:
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     key_dir: Path | None = None
     log: bool = True
+    command: Sequence[str] | None = None  # what each session runs; None: nnsim on the scenario
+
+    @property
+    def child_argv(self) -> list[str]:
+        if self.command is not None:
+            return list(self.command)
+        return [sys.executable, "-m", "nnsim.serve.child", str(self.scenario)]
 
     @property
     def keys_file(self) -> Path:
@@ -115,7 +134,7 @@ class Room:
     """What the server shares between connections: the options and the sessions running now."""
 
     options: Options
-    sessions: set["AppSession"] = field(default_factory=set)
+    sessions: set[AppSession] = field(default_factory=set)
     opened: int = 0
     port: int = 0
 
@@ -143,34 +162,42 @@ class AppServer(asyncssh.SSHServer):
     def kbdint_auth_supported(self) -> bool:
         return False
 
-    def session_requested(self) -> "AppSession":
+    def session_requested(self) -> AppSession:
         return AppSession(self.room, self.peer)
 
 
 class AppSession(asyncssh.SSHServerSession):
-    """One channel: a pty, the child on it, and the copying in both directions."""
+    """One channel: the app on its own pty (a `PtyChild`), and the copying in both directions.
+
+    Its whole life after the client asks for a shell is one task, `_run`: whatever ends it (the
+    user quitting, the client going away, the idle timer, the server stopping, a failure), the
+    child is stopped, the slot under --max-sessions freed and the channel closed.
+    """
 
     def __init__(self, room: Room, peer: str) -> None:
         self.room = room
         self.peer = peer
         self.chan: asyncssh.SSHServerChannel | None = None
-        self.term_type = "xterm-256color"
-        self.size: tuple[int, int, int, int] | None = None  # cols, rows, pixel width, pixel height
-        self.master: int | None = None
-        self.proc: asyncio.subprocess.Process | None = None
+        self.term_type = DEFAULT_TERM
+        self.size: WindowSize | None = None
+        self.child: PtyChild | None = None
+        self.opened = False  # the app started: the session was announced in the log
         self.number = 0
         self.last_input = time.monotonic()
+        self.task: asyncio.Task[None] | None = None
         self._idle_handle: asyncio.TimerHandle | None = None
-        self._reading = False
-        self._ending = False
+        self._end = asyncio.Event()
+        self._end_message: str | None = None
 
     # -- requests from the client ------------------------------------------------------------
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
         self.chan = chan
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes) -> bool:
-        self.term_type = term_type or self.term_type
-        self.size = term_size
+        self.term_type = clean_term(term_type)
+        if term_type and self.term_type != term_type:
+            self.room.say(f"{self.peer}: terminal type {term_type[:40]!r} replaced by {DEFAULT_TERM}")
+        self.size = WindowSize.clamped(*term_size)
         return True
 
     def shell_requested(self) -> bool:
@@ -185,7 +212,6 @@ class AppSession(asyncssh.SSHServerSession):
         return False
 
     def session_started(self) -> None:
-        assert self.chan is not None
         opts = self.room.options
         if self.size is None:
             self._refuse(
@@ -197,23 +223,23 @@ class AppSession(asyncssh.SSHServerSession):
             self._refuse(f"nnsim: all {opts.max_sessions} sessions are in use; please try again in a few minutes.")
             self.room.say(f"{self.peer}: turned away, {opts.max_sessions} sessions in use")
             return
-        self.room.sessions.add(self)
+        self.room.sessions.add(self)  # the slot: given back by _run, however the session ends
         self.room.opened += 1
         self.number = self.room.opened
-        asyncio.get_running_loop().create_task(self._start())
+        self.task = asyncio.get_running_loop().create_task(self._run(), name=f"nnsim session {self.number}")
 
     def data_received(self, data: bytes, datatype) -> None:
         self.last_input = time.monotonic()
-        if self.master is not None:
-            try:
-                os.write(self.master, data)
-            except OSError:
-                pass
+        if self.child is not None:
+            self.child.write(data)
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
-        self.size = (width, height, pixwidth, pixheight)
-        if self.master is not None:
-            _set_size(self.master, self.size)
+        self.size = WindowSize.clamped(width, height, pixwidth, pixheight)
+        if self.child is not None:
+            try:
+                self.child.resize(self.size)
+            except OSError as e:  # the app keeps its old size; nothing else is wrong
+                self.room.say(f"session {self.number}: window change to {width}×{height} failed ({e.strerror})")
 
     def eof_received(self) -> bool:
         return False
@@ -222,79 +248,103 @@ class AppSession(asyncssh.SSHServerSession):
         return False
 
     def pause_writing(self) -> None:
-        self._stop_reading()
+        if self.child is not None:
+            self.child.pause_reading()
 
     def resume_writing(self) -> None:
-        self._start_reading()
+        if self.child is not None:
+            self.child.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.proc is not None and not self._ending:
-            asyncio.get_running_loop().create_task(self.end(None))
+        self.request_end(None)
 
-    # -- the child -----------------------------------------------------------------------------
-    async def _start(self) -> None:
+    # -- the session's life --------------------------------------------------------------------
+    def request_end(self, message: str | None) -> None:
+        """Ask the session to end (its task does it); `message` is shown to the client, if any."""
+        if not self._end.is_set():
+            self._end_message = message
+            self._end.set()
+
+    async def end(self, message: str | None) -> None:
+        """End this session from the server's side and wait until it has: child stopped, client told."""
+        self.request_end(message)
+        if self.task is not None:
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        code, message = 1, None
+        try:
+            code, message = await self._serve()
+        except Exception as e:  # noqa: BLE001 - a bug: log it; the finally frees the slot and closes the channel
+            self.room.say(f"session {self.number} for {self.peer} failed: {type(e).__name__}: {e}")
+            message = "nnsim: the session failed on the server. Sorry; please connect again."
+        finally:
+            try:
+                await self._stop_child()
+            finally:
+                self._close(code, message)
+
+    async def _stop_child(self) -> None:
+        if self.child is None:
+            return
+        try:
+            await self.child.stop()
+            self.child.drain()  # what it wrote last (its terminal restore) goes out before the goodbye
+        finally:
+            self.child.close()
+
+    async def _serve(self) -> tuple[int, str | None]:
+        """Start the app and copy bytes until it ends or the session is ended: (exit code, message)."""
         assert self.chan is not None and self.size is not None
-        master, slave = os.openpty()
-        _set_size(slave, self.size)
+        child = PtyChild(
+            self.room.options.child_argv,
+            self.size,
+            env=self._child_env(),
+            on_output=self._send,
+            on_input_backlog=self._input_backlog,
+        )
+        self.child = child  # from here on, _run stops it and closes the pty whatever happens
+        try:
+            await child.start()
+        except (OSError, ValueError) as e:  # no pty left, the window size refused, too many processes
+            reason = (e.strerror if isinstance(e, OSError) else None) or str(e) or type(e).__name__
+            self.room.say(f"session {self.number} for {self.peer}: could not start the app ({reason})")
+            return 1, f"nnsim: could not start the app ({reason}); please try again in a few minutes."
+        self.opened = True
+        cols, rows = self.size[:2]
+        self.room.say(f"session {self.number} opened for {self.peer} ({cols}×{rows}), {len(self.room.sessions)} active")
+        self._schedule_idle_check(self.room.options.idle_timeout)
+        exited = asyncio.create_task(child.wait())
+        ended = asyncio.create_task(self._end.wait())
+        try:
+            await asyncio.wait((exited, ended), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (exited, ended):
+                task.cancel()
+            await asyncio.gather(exited, ended, return_exceptions=True)
+        if self._end.is_set():  # ended from our side (or the client left)
+            return 0, self._end_message
+        code = child.returncode  # the user quit, or the app ended on its own
+        return (code if code is not None and code >= 0 else 1), None
+
+    def _child_env(self) -> dict[str, str]:
+        assert self.chan is not None
         env = {k: v for k, v in os.environ.items() if k not in PASSED_ENV + DROPPED_ENV}
-        env.update({k: v for k, v in self.chan.get_environment().items() if k in PASSED_ENV})
+        for key, value in self.chan.get_environment().items():
+            if key in PASSED_ENV and clean_value(value):
+                env[key] = value
         env["TERM"] = self.term_type
         env.setdefault("LANG", "C.UTF-8")
         env["NNSIM_SSH_SESSION"] = str(self.number)
-        try:
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "nnsim.ptychild", str(self.room.options.scenario),
-                stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-            )
-        except OSError as e:
-            os.close(master)
-            os.close(slave)
-            self.room.sessions.discard(self)
-            self._refuse(f"nnsim: could not start the app ({e.strerror})")
-            return
-        os.close(slave)
-        os.set_blocking(master, False)
-        self.master = master
-        cols, rows = self.size[:2]
-        self.room.say(f"session {self.number} opened for {self.peer} ({cols}×{rows}), {len(self.room.sessions)} active")
-        self._start_reading()
-        self._schedule_idle_check(self.room.options.idle_timeout)
-        code = await self.proc.wait()
-        if not self._ending:  # the user quit, or the app ended on its own
-            self._ending = True
-            self._drain()
-            self._close(code if code >= 0 else 1)
+        return env
 
-    def _start_reading(self) -> None:
-        if self.master is not None and not self._reading:
-            asyncio.get_running_loop().add_reader(self.master, self._read)
-            self._reading = True
-
-    def _stop_reading(self) -> None:
-        if self.master is not None and self._reading:
-            asyncio.get_running_loop().remove_reader(self.master)
-            self._reading = False
-
-    def _read(self) -> bool:
-        """Copy what the child wrote to the client; False when there was nothing to copy."""
-        try:
-            data = os.read(self.master, 65536)
-        except BlockingIOError:
-            return False
-        except OSError:  # EIO: the child closed its side
-            data = b""
-        if not data:
-            self._stop_reading()
-            return False
+    def _input_backlog(self, backlogged: bool) -> None:
+        """The app is not reading as fast as the client sends: stop reading the channel for a while."""
         if self.chan is not None:
-            self.chan.write(data)
-        return True
-
-    def _drain(self) -> None:
-        """Copy whatever the child wrote last (its terminal restore) before closing."""
-        if self.master is not None:
-            while self._read():
-                pass
+            if backlogged:
+                self.chan.pause_reading()
+            else:
+                self.chan.resume_reading()
 
     def _schedule_idle_check(self, delay: float) -> None:
         self._idle_handle = asyncio.get_running_loop().call_later(delay, self._idle_check)
@@ -305,65 +355,41 @@ class AppSession(asyncssh.SSHServerSession):
         if quiet >= timeout:
             minutes = timeout / 60
             shown = f"{minutes:g} minutes" if minutes >= 1 else f"{timeout:g} seconds"
-            asyncio.get_running_loop().create_task(self.end(f"nnsim: closed after {shown} without a key. Goodbye."))
+            self.request_end(f"nnsim: closed after {shown} without a key. Goodbye.")
         else:
             self._schedule_idle_check(timeout - quiet)
 
-    async def end(self, message: str | None) -> None:
-        """End this session from the server's side: stop the child, restore the client's terminal."""
-        if self._ending:
-            return
-        self._ending = True
-        await _stop_child(self.proc)
-        self._drain()
-        if self.chan is not None and message is not None:
-            try:
-                self.chan.write(RESTORE_TERMINAL + b"\r\n" + message.encode() + b"\r\n")
-            except (OSError, asyncssh.Error):
-                pass
-        self._close(0)
-
     def _refuse(self, message: str) -> None:
-        assert self.chan is not None
-        self.chan.write(message.encode() + b"\r\n")
-        self.chan.exit(1)
+        """Turn the client away before anything started: the message, then exit status 1."""
+        self._send(message.encode() + b"\r\n")
+        self._exit(1)
 
-    def _close(self, code: int) -> None:
+    def _close(self, code: int, message: str | None) -> None:
+        """Give the slot back, tell the client `message` (if any) and close the channel with `code`."""
         if self._idle_handle is not None:
             self._idle_handle.cancel()
-        self._stop_reading()
-        if self.master is not None:
-            os.close(self.master)
-            self.master = None
         if self in self.room.sessions:
             self.room.sessions.discard(self)
-            self.room.say(f"session {self.number} closed, {len(self.room.sessions)} active")
+            if self.opened:
+                self.room.say(f"session {self.number} closed, {len(self.room.sessions)} active")
+        if message is not None:
+            restore = RESTORE_TERMINAL if self.opened else b""
+            self._send(restore + b"\r\n" + message.encode() + b"\r\n")
+        self._exit(code)
+
+    def _send(self, data: bytes) -> None:
+        if self.chan is not None:
+            try:
+                self.chan.write(data)
+            except (OSError, asyncssh.Error):
+                pass
+
+    def _exit(self, code: int) -> None:
         if self.chan is not None:
             try:
                 self.chan.exit(code)
             except (OSError, asyncssh.Error):
                 pass
-
-
-def _set_size(fd: int, size: tuple[int, int, int, int]) -> None:
-    cols, rows, pw, ph = size
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, pw, ph))
-
-
-async def _stop_child(proc: asyncio.subprocess.Process | None, grace: float = 2.0) -> None:
-    """Terminate the child's whole process group; kill it if it has not gone after `grace` seconds."""
-    if proc is None or proc.returncode is not None:
-        return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            await asyncio.wait_for(proc.wait(), grace)
-            return
-        except asyncio.TimeoutError:
-            continue
 
 
 class Server:
@@ -380,7 +406,7 @@ class Server:
         return self.room.port
 
     @classmethod
-    async def start(cls, options: Options) -> "Server":
+    async def start(cls, options: Options) -> Server:
         auth = None
         if not options.open:  # checked first: a mistake here should not leave a new host key behind
             auth = authorized_keys(options.keys_file)

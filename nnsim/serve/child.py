@@ -1,18 +1,25 @@
-"""What each SSH session runs: ``python -m nnsim.ptychild [nnsim arguments]``.
+"""What each SSH session runs: ``python -m nnsim.serve.child [nnsim arguments]``.
 
 The server starts this process in a new session (no controlling terminal) with a fresh
 pseudo-terminal on stdin/stdout/stderr. Taking that pty as the controlling terminal is what lets
 the kernel deliver SIGWINCH when the client's window changes; then it is plain ``nnsim``.
 """
 
+from __future__ import annotations
+
 import fcntl
 import sys
 import termios
 
 
+def take_terminal(fd: int = 0) -> None:
+    """Make the terminal on `fd` this process's controlling terminal (the process must lead a new session)."""
+    fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+
+
 def main() -> int:
     try:
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        take_terminal()
     except OSError as e:
         sys.stderr.write(f"nnsim: cannot take the terminal ({e.strerror}); window changes will not reach the app\n")
     from nnsim.cli import main as nnsim

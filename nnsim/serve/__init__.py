@@ -1,0 +1,53 @@
+"""Serving nnsim to others: a room over SSH, or a browser.
+
+- `ssh`: the SSH server (the asyncssh adapter): who gets in, one session per connection.
+- `pty`: `PtyChild`, a program on its own pseudo-terminal (start, copy bytes, resize, stop).
+- `child`: what each SSH session runs, ``python -m nnsim.serve.child``: take the pty, run nnsim.
+- `web`: the browser, through textual-serve.
+- `screendiff`: the output filter that sends the terminal only the cells that changed (the app
+  uses it on every terminal, not only when served).
+
+Importing this package imports nothing else; `serve_ssh()` and `serve_web()` import what their mode needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SetupError(Exception):
+    """The server cannot start (key files, address): one line for the user, exit 2."""
+
+
+def serve_ssh(
+    scenario: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    open: bool = False,
+    authorized_keys: Path | None = None,
+    max_sessions: int | None = None,
+    idle_minutes: float | None = None,
+) -> None:
+    """Serve `scenario` over SSH until Ctrl+C (`nnsim serve --ssh`); SetupError if it cannot start."""
+    import asyncio
+
+    from . import ssh as server
+
+    options = server.Options(
+        scenario=scenario,
+        host=host,
+        port=server.DEFAULT_PORT if port is None else port,
+        open=open,
+        authorized_keys=authorized_keys,
+        max_sessions=server.DEFAULT_MAX_SESSIONS if max_sessions is None else max_sessions,
+        idle_timeout=server.DEFAULT_IDLE_TIMEOUT if idle_minutes is None else idle_minutes * 60,
+    )
+    asyncio.run(server.serve_forever(options))
+
+
+def serve_web(scenario: Path, *, name: str, host: str = "127.0.0.1", port: int | None = None) -> None:
+    """Serve `scenario` to browsers until Ctrl+C (`nnsim serve --web`); SetupError if it cannot start."""
+    from . import web as server
+
+    server.serve(scenario, name=name, host=host, port=server.DEFAULT_PORT if port is None else port)
