@@ -21,7 +21,7 @@ LAYERS = [  # (layer, module prefixes); a module belongs to the first layer whos
     ("views", VIEWS),
     ("tui", ("nnsim.tui",)),
     ("serve", ("nnsim.serve",)),
-    ("cli", ("nnsim.cli", "nnsim.__main__", "nnsim.ptychild")),
+    ("cli", ("nnsim.cli", "nnsim.__main__")),
     ("package", ("nnsim",)),
 ]
 MAY_IMPORT = {
@@ -33,8 +33,9 @@ MAY_IMPORT = {
     "cli": {"engine", "scenario", "views", "tui", "serve", "cli", "package"},
     "package": {"package"},
 }
-# Textual's output filter lives with serving (it exists for SSH rooms); the app asks for it.
-EXCEPTIONS = {("nnsim.tui.app", "nnsim.serve.screendiff")}
+# Textual's output filter lives with serving (it exists for SSH rooms); the app asks for it. Each
+# SSH session's child process takes its terminal and then is the `nnsim` command.
+EXCEPTIONS = {("nnsim.tui.app", "nnsim.serve.screendiff"), ("nnsim.serve.child", "nnsim.cli")}
 THIRD_PARTY_BANNED = {
     "engine": {"rich", "textual", "asyncssh", "textual_serve"},
     "scenario": {"rich", "textual", "asyncssh", "textual_serve"},
