@@ -295,12 +295,21 @@ class Trainer:
             raise ValueError(f"a seed is a whole number >= 0, got {action.seed}")
 
     def replay(self) -> Iterator[Trainer]:
-        """A copy of this run replayed from its start, yielded after each update since the last guess."""
+        """A copy of this run replayed from its start, yielded after each update since the last guess.
+
+        The records are taken when replay() is called: the run may go on (in another thread, say)
+        while the copy is replayed.
+        """
+        records, run_start = self.history.done(), self.s.run_start
         clone = self._blank()
-        for action in self.history.done():
-            clone.apply(action)
-            if isinstance(action, Update) and clone.s.run_start >= self.s.run_start:
-                yield clone
+
+        def replayed() -> Iterator[Trainer]:
+            for action in records:
+                clone.apply(action)
+                if isinstance(action, Update) and clone.s.run_start >= run_start:
+                    yield clone
+
+        return replayed()
 
     def _blank(self) -> Trainer:
         clone = Trainer.__new__(Trainer)

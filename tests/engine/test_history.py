@@ -173,3 +173,13 @@ def test_long_run_memory_is_bounded_and_undo_reaches_step_0():
     while t.redo():
         pass
     assert state(t) == final
+
+
+def test_replay_takes_the_run_as_it_was_when_called():
+    t = load("y4x").trainer()
+    t.run(steps=3)
+    copies = t.replay()
+    t.run(steps=2)  # the run goes on before the copy is read
+    t.guess(seed=4)
+    seen = [c.params.weights[0][0, 0] for c in copies]
+    assert seen == pytest.approx([3.2, 3.68, 3.872])
