@@ -18,7 +18,7 @@ one_blas_thread()  # as `nnsim` runs, for what trains in this process (engine, h
 
 from .common import ROOT, TABLE_HEADER  # noqa: E402
 
-NAMES = ["startup", "latency", "engine", "autoplay", "memory", "terminal_bytes", "classroom"]
+NAMES = ["startup", "latency", "engine", "autoplay", "memory", "terminal_bytes", "classroom", "export"]
 
 
 def machine() -> str:

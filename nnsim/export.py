@@ -110,16 +110,18 @@ class _Writer:
     def step(
         self, step: int, loss: float, learning_rate: float, gradient: np.ndarray, new: np.ndarray, extra: dict
     ) -> None:
-        self.csv.write(f"{step},{float(loss)!r},{learning_rate!r},{csv_cells(new)},{csv_cells(gradient)}\n")
-        record = {
-            "step": step,
-            "loss": number(loss),
-            "learning_rate": learning_rate,
-            "gradient": json_list(gradient),
-            "new_value": json_list(new),
-            **extra,
-        }
-        self.json.write(("\n" if self.steps == 0 else ",\n") + _dumps(record))
+        # Each number is formatted once, for both files: a JSON list of finite floats is their reprs
+        # between brackets, exactly what json writes. Formatting is most of an export's time.
+        gradient_text, new_text = csv_cells(gradient), csv_cells(new)
+        self.csv.write(f"{step},{float(loss)!r},{learning_rate!r},{new_text},{gradient_text}\n")
+        if not np.isfinite(gradient).all():
+            gradient_text = _dumps(json_list(gradient))[1:-1]
+        if not np.isfinite(new).all():
+            new_text = _dumps(json_list(new))[1:-1]
+        head = _dumps({"step": step, "loss": number(loss), "learning_rate": learning_rate})[:-1]
+        tail = "," + _dumps(extra)[1:] if extra else "}"
+        separator = "\n" if self.steps == 0 else ",\n"
+        self.json.write(f'{separator}{head},"gradient":[{gradient_text}],"new_value":[{new_text}]{tail}')
         self.steps += 1
 
     def end(self, record: dict) -> None:
