@@ -25,7 +25,6 @@ import numpy as np
 from .engine import Trainer, param_refs
 from .trace import nested, number, stop_record
 
-Progress = Callable[[int, int], None]
 _dumps = json.JSONEncoder(separators=(",", ":")).encode  # no spaces: a digits export is 1.3 M numbers
 
 
@@ -134,12 +133,14 @@ def export(
     directory: Path,
     *,
     per_sample: bool = False,
-    progress: Progress | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Path, Path]:
-    """Write the run since the last guess to new files in ``directory``; return their paths.
+    """Write the run since the last guess to new files in ``directory``; return their paths (CSV, JSON).
 
+    ``per_sample`` adds each step's batch rows and the network's outputs to the JSON.
     ``progress(done, total)`` is called now and then (at least every 50 steps or 1% of them) from
-    the calling thread. A file that cannot be written raises OSError, and nothing is left behind.
+    the calling thread; an exception it raises stops the export. A file that cannot be written
+    raises OSError. Whatever stops an export, its two files are removed.
     """
     total = trainer.step_count
     every = max(1, min(50, total // 100))

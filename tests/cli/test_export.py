@@ -279,3 +279,16 @@ def test_progress_from_the_calling_thread_and_the_trainer_untouched(tmp_path):
     assert trainer.step_count == 230 and trainer.loss_history() == history
     assert all(np.array_equal(a, b) for a, b in zip(trainer.params.arrays(), params))
     assert len(strict_json(result["paths"][1])["steps"]) == 230
+
+
+def test_an_exception_from_progress_stops_the_export_and_removes_its_files(tmp_path):
+    class Cancelled(Exception):
+        pass
+
+    def progress(done, total):
+        if done >= 4:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        export(trained("y4x", 8), "y4x", tmp_path, progress=progress)
+    assert list(tmp_path.iterdir()) == []
