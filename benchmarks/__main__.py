@@ -16,23 +16,25 @@ from nnsim import one_blas_thread
 
 one_blas_thread()  # as `nnsim` runs, for what trains in this process (engine, headless rates); before NumPy loads
 
-from .common import ROOT, TABLE_HEADER  # noqa: E402
+from .common import ROOT, TABLE_HEADER
 
-NAMES = ["startup", "latency", "engine", "autoplay", "memory", "terminal_bytes", "classroom"]
+NAMES = ["startup", "latency", "engine", "autoplay", "memory", "terminal_bytes", "classroom", "export"]
 
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     mem = ""
     try:
-        kb = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1])
+        with open("/proc/meminfo") as fh:
+            kb = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
         mem = f", {kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, StopIteration):
         pass
@@ -58,7 +60,9 @@ def main(argv: list[str]) -> int:
             print(result.line(), file=sys.stderr, flush=True)
             lines.append(result.line())
     table = "\n".join([TABLE_HEADER, *lines])
-    report = f"{table}\n\nMachine: {machine()}. {time.strftime('%Y-%m-%d')}, {time.perf_counter() - started:.0f} s in all.\n"
+    report = (
+        f"{table}\n\nMachine: {machine()}. {time.strftime('%Y-%m-%d')}, {time.perf_counter() - started:.0f} s in all.\n"
+    )
     print(report)
     if not argv:
         (ROOT / "benchmarks" / "RESULTS.md").write_text(report)

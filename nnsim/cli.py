@@ -7,6 +7,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import one_blas_thread
 
@@ -15,6 +16,17 @@ COMMANDS = ("list", "check", "run", "screenshot", "serve")
 
 class UsageError(Exception):
     """Bad input from the command line: printed as one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line ``nnsim: error: ...`` (exit 2), not the usage block.
+
+    -h and --help still print the full help. Subcommand parsers are made with this class too.
+    """
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        command = self.prog.removeprefix("nnsim").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def _positive(text: str) -> float:
@@ -57,7 +69,7 @@ def _batch(text: str) -> str | int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="nnsim",
         description="Watch a neural network learn, one keypress at a time. "
         "With no command, opens the terminal UI: nnsim [SCENARIO] [--keys KEYS].",
@@ -70,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train headless and print every step")
     run.add_argument("scenario", metavar="SCENARIO", help="a scenario name or path to a .toml file")
     run.add_argument("--steps", type=_count, default=None, help="at most N steps (default: until it stops)")
-    run.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
+    run.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
+    )
     run.add_argument("--lr", type=_positive, default=None, help="learning rate (overrides the scenario)")
     run.add_argument("--seed", type=_seed, default=None, help="random guess from this seed (replaces explicit weights)")
     run.add_argument("--batch", type=_batch, default=None, help='"full", "sample" or a mini-batch size')
@@ -88,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
     serve.add_argument("--port", type=_port, default=None, help="port (default 2222 for --ssh, 8000 for --web)")
     serve.add_argument(
-        "--authorized-keys", metavar="FILE", default=None,
+        "--authorized-keys",
+        metavar="FILE",
+        default=None,
         help="--ssh: public keys allowed in (default ~/.ssh/authorized_keys)",
     )
     serve.add_argument("--open", action="store_true", help="--ssh: let anyone in without a key (trusted networks only)")
@@ -96,7 +112,10 @@ def _parser() -> argparse.ArgumentParser:
         "--max-sessions", type=_count, default=50, metavar="N", help="--ssh: concurrent sessions (default 50)"
     )
     serve.add_argument(
-        "--idle-timeout", type=_positive, default=30.0, metavar="MINUTES",
+        "--idle-timeout",
+        type=_positive,
+        default=30.0,
+        metavar="MINUTES",
         help="--ssh: close a session after this many minutes without a key (default 30)",
     )
     return parser
@@ -123,7 +142,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _ui_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nnsim", description="Open the terminal UI on a scenario.")
+    parser = Parser(prog="nnsim", description="Open the terminal UI on a scenario.")
     parser.add_argument("scenario", nargs="?", default="y4x", help="a scenario name or path (default: y4x)")
     parser.add_argument("--keys", default="", help='keys to press at start-up, e.g. "f b u"')
     return parser
@@ -148,18 +167,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args_list and (args_list[0] in COMMANDS or args_list[0] in ("-h", "--help", "--version")):
             args = _parser().parse_args(args_list)
-            return _COMMANDS[args.command](args)
-        return cmd_ui(_ui_parser().parse_args(args_list))
+            code = _COMMANDS[args.command](args)
+        else:
+            code = cmd_ui(_ui_parser().parse_args(args_list))
+        sys.stdout.flush()  # here, where a closed pipe can still be caught
+        return code
     except (ScenarioError, UsageError) as e:
         return _error(str(e))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        _stdout_to_devnull()
         return 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def _stdout_to_devnull() -> None:
+    """The reader closed the pipe (``nnsim run ... | head``): that is not an error.
+
+    Python flushes stdout again at exit and would print "Exception ignored ... BrokenPipeError";
+    pointing stdout at /dev/null first keeps that quiet (as Python's signal documentation advises).
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (a test's capture)
+        pass
+
+
+def _console(**options):
+    """A Rich console on stdout whose closed pipe reaches main() as BrokenPipeError (Rich would exit 1)."""
     from rich.console import Console
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return PipeConsole(**options)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from .scenario import ScenarioError, load, shipped
@@ -174,7 +224,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             table.add_row(name, "", "", f"[red]{e}[/]")
             continue
         table.add_row(name, " → ".join(map(str, s.arch.sizes)), str(len(s.data)), s.description)
-    Console().print(table)
+    _console().print(table)
     return 0
 
 
@@ -192,12 +242,10 @@ def summary(s) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from .scenario import load
 
     s = load(args.scenario)
-    Console(soft_wrap=True).print(f"[green]ok[/] {s.path}: {summary(s)}", highlight=False)
+    _console(soft_wrap=True).print(f"[green]ok[/] {s.path}: {summary(s)}", highlight=False)
     return 0
 
 
@@ -247,11 +295,9 @@ def _run_csv(trainer, steps) -> int:
 
 
 def _run_table(trainer, steps) -> int:
-    from rich.console import Console
-
     from .report import step_tables, stop_line
 
-    console = Console(highlight=False)
+    console = _console(highlight=False)
     for t in _steps(trainer, steps):
         for renderable in step_tables(t):
             console.print(renderable)
@@ -271,8 +317,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     scenario = load(args.scenario)
     from .tui.app import NNSimApp
 
-    NNSimApp(scenario, keys=args.keys).run()
-    return 0
+    app = NNSimApp(scenario, keys=args.keys)
+    app.run()
+    # Textual sets 1 when the app died of an exception (it has printed the traceback by then)
+    return 0 if app.return_code is None else app.return_code
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from .engine import Trainer
 from .present import PARAM_HEADERS, fmt, param_rows, sample_table
+from .trace import final_loss
 
 MAX_ROWS = 20
 
@@ -47,8 +48,7 @@ def step_tables(trainer: Trainer) -> list[RenderableType]:
 def stop_line(trainer: Trainer) -> Text:
     stop = trainer.stop
     if stop is None:
-        history = trainer.loss_history()
-        last = fmt(history[-1][1]) if history else "not computed"
-        return Text(f"Stopped after the requested {trainer.step_count} steps; last loss {last}", style="bold")
+        loss = fmt(final_loss(trainer))
+        return Text(f"Stopped after the requested {trainer.step_count} steps; loss over all rows {loss}", style="bold")
     style = {"converged": "bold green", "diverged": "bold red"}.get(stop.reason, "bold yellow")
     return Text(stop.message[0].upper() + stop.message[1:], style=style)

@@ -13,7 +13,20 @@ import numpy as np
 
 from .engine import Trainer, param_refs
 
-CSV_HEADER = ["step", "loss", "learning_rate", "parameter", "layer", "kind", "i", "j", "value", "gradient", "change", "new_value"]
+CSV_HEADER = [
+    "step",
+    "loss",
+    "learning_rate",
+    "parameter",
+    "layer",
+    "kind",
+    "i",
+    "j",
+    "value",
+    "gradient",
+    "change",
+    "new_value",
+]
 
 
 def number(value: float) -> float | str:
@@ -24,8 +37,10 @@ def number(value: float) -> float | str:
 
 def nested(array: np.ndarray) -> Any:
     """An array as nested lists of JSON-safe numbers."""
+    if np.isfinite(array).all():
+        return array.tolist()
     if array.ndim == 0:
-        return number(array)
+        return number(float(array))
     return [nested(a) for a in array]
 
 
@@ -52,16 +67,26 @@ def step_record(trainer: Trainer) -> dict[str, Any]:
     }
 
 
-def stop_record(trainer: Trainer) -> dict[str, Any]:
-    """The last line: why the run ended, how many steps, and the last loss computed."""
+def final_loss(trainer: Trainer) -> float:
+    """The loss over the whole dataset at the trainer's current parameters (whatever the batch mode)."""
+    return trainer.loss_at(trainer.params, np.arange(len(trainer.data)))
+
+
+def stop_record(trainer: Trainer, requested: bool = True) -> dict[str, Any]:
+    """The last line: why the run ended, how many steps, and the loss over every row at the final parameters.
+
+    With no stop reason the run ended after the steps asked for (``requested``), or, in an export
+    of a run still going, ``stop`` is null.
+    """
     stop = trainer.stop
-    history = trainer.loss_history()
-    return {
-        "stop": stop.reason if stop else "steps",
-        "message": stop.message if stop else f"ran the requested number of steps ({trainer.step_count})",
-        "steps": trainer.step_count,
-        "loss": number(history[-1][1]) if history else None,
-    }
+    if stop is not None:
+        reason: str | None = stop.reason
+        message = stop.message
+    elif requested:
+        reason, message = "steps", f"ran the requested number of steps ({trainer.step_count})"
+    else:
+        reason, message = None, f"still training after {trainer.step_count} steps"
+    return {"stop": reason, "message": message, "steps": trainer.step_count, "loss": number(final_loss(trainer))}
 
 
 def csv_rows(trainer: Trainer) -> Iterator[list[Any]]:
@@ -70,7 +95,7 @@ def csv_rows(trainer: Trainer) -> Iterator[list[Any]]:
     assert up is not None and loss is not None
     single = trainer.arch.n_params == 1
     for ref in param_refs(trainer.arch):
-        i, j = (ref.index if ref.kind == "w" else (None, ref.index[0]))
+        i, j = ref.index if ref.kind == "w" else (None, ref.index[0])
         yield [
             trainer.step_count,
             number(loss.total),
@@ -85,4 +110,3 @@ def csv_rows(trainer: Trainer) -> Iterator[list[Any]]:
             number(up.change(ref)),
             number(ref.get(up.new)),
         ]
-

@@ -103,9 +103,9 @@ async def test_export_writes_files_that_match_the_engine(tmp_path):
         data = json.loads((tmp_path / "nnsim-y4x-1.json").read_text())
         rows = list(csv.DictReader((tmp_path / "nnsim-y4x-1.csv").open()))
         assert [s["loss"] for s in data["steps"]] == [v for _, v in app.trainer.loss_history()]
-        assert data["steps"][0]["loss"] == 120 and data["steps"][0]["grad_weights"] == [[[-120.0]]]
-        assert data["steps"][-1]["new_weights"][0][0][0] == app.trainer.params.weights[0][0, 0]
-        assert [float(r["new_value"]) for r in rows] == [s["new_weights"][0][0][0] for s in data["steps"]]
+        assert data["start"] == [2.0] and data["steps"][0]["loss"] == 120 and data["steps"][0]["gradient"] == [-120.0]
+        assert data["steps"][-1]["new_value"] == [app.trainer.params.weights[0][0, 0]]
+        assert [float(r["w"]) for r in rows] == [2.0] + [s["new_value"][0] for s in data["steps"]]
         # a second export never overwrites the first
         (tmp_path / "nnsim-y4x-1.csv").write_text("mine")
         await pilot.press("x")
