@@ -2,7 +2,7 @@
 
 import re
 
-from nnsim.tui.app import cells_in_place
+from nnsim.tui.svg import cells_in_place
 
 from .apps import make_app
 

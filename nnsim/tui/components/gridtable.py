@@ -20,6 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..actions import bindings
+
 
 class GridTable(ScrollView, can_focus=True):
     """Rows of right-aligned cells (the first column may be left-aligned) with a row cursor."""
@@ -37,8 +39,7 @@ class GridTable(ScrollView, can_focus=True):
     }
     """
     BINDINGS = [
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
+        *bindings("table"),  # ↑ ↓, from the registry of actions
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "move(-1000000000)", "First", show=False),
