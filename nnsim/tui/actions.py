@@ -85,7 +85,7 @@ ACTIONS: tuple[Action, ...] = (
         "update",
         ("u", "s"),
         "Upd",
-        "update: w ← w − lr·dL/dw (after the rest of the step: one whole step)",
+        "update: w ← w − lr·dL/dw, the rest of the step first",
         "run the update",
         "Update every weight: one whole step",
         phase="update",

@@ -66,7 +66,9 @@ async def test_keys_work_and_progress_shows_while_exporting(tmp_path, monkeypatc
         assert await until(pilot, lambda: any("already running" in m for m, _ in notes))
         assert len(fake.calls) == 1
         fake.release.set()
-        assert await until(pilot, lambda: any(m.startswith("Wrote nnsim-y4x-7.csv and nnsim-y4x-7.json") for m, _ in notes))
+        assert await until(
+            pilot, lambda: any(m.startswith("Wrote nnsim-y4x-7.csv and nnsim-y4x-7.json") for m, _ in notes)
+        )
         assert await until(pilot, lambda: "exporting" not in screen_text(app))
         # the export got the run as it was when x was pressed, not the trainer that moved on
         call = fake.calls[0]

@@ -137,7 +137,9 @@ async def test_open_a_shipped_scenario_with_the_picker(tmp_path):
 async def test_bad_file_shows_its_error_and_keeps_the_scenario(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     bad = tmp_path / "bad.toml"
-    bad.write_text('[data]\ninputs=["x"]\ntargets=["y"]\ncolumns=["x","y"]\nrows=[[1,2]]\n[training]\nlearning_rate=-1\n')
+    bad.write_text(
+        '[data]\ninputs=["x"]\ntargets=["y"]\ncolumns=["x","y"]\nrows=[[1,2]]\n[training]\nlearning_rate=-1\n'
+    )
     app = make_app("y4x", tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("s", "o")
@@ -174,7 +176,16 @@ async def test_help_screen_lists_every_key(tmp_path):
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("question_mark")
         text = screen_text(app)
-        for key in ("random guess", "backpropagation", "undo", "redo", "learning rate", "export", "quit", "command palette"):
+        for key in (
+            "random guess",
+            "backpropagation",
+            "undo",
+            "redo",
+            "learning rate",
+            "export",
+            "quit",
+            "command palette",
+        ):
             assert key in text
         await pilot.press("escape")
         await pilot.press("f1")
@@ -185,7 +196,24 @@ async def test_footer_shows_every_key_at_80_columns(tmp_path):
     app = make_app("y4x", tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         text = screen_text(app)
-        for item in ("space Next", "? Help", "f Fwd", "b Back", "u Upd", "z Undo", "y Redo", "+ lr+", "- lr-", "e Nudge", "p Play", "g Guess", "o Open", "x Export", "q Quit", "^p palette"):
+        for item in (
+            "space Next",
+            "? Help",
+            "f Fwd",
+            "b Back",
+            "u Upd",
+            "z Undo",
+            "y Redo",
+            "+ lr+",
+            "- lr-",
+            "e Nudge",
+            "p Play",
+            "g Guess",
+            "o Open",
+            "x Export",
+            "q Quit",
+            "^p palette",
+        ):
             assert item in text
 
 
