@@ -94,7 +94,7 @@ async def test_footer_help_and_palette_are_the_registrys(tmp_path):
 
 def hints(text: str):
     """(key, other key, what it does) for each "press …" hint in ``text``."""
-    for sentence in re.findall(r"\b[Pp]ress (.*?)(?:\.(?:\s|$)|$)", text, flags=re.M):
+    for sentence in re.findall(r"\b[Pp]ress (.*?)(?:\.(?:\s|$)|$)", text, flags=re.MULTILINE):
         for item in re.split(r", then |, | or ", sentence):
             match = re.fullmatch(r"(\S+)(?: \(or (\S+)\))?(?: to (.+))?", item)
             assert match, f"not a hint: {item!r} in {text!r}"

@@ -42,9 +42,7 @@ def test_sixteen_colours():
     assert sgr, "no colour at all"
     assert not [s for s in sgr if "38;2" in s or "48;2" in s or "38;5" in s or "48;5" in s]
     codes = {int(c) for s in sgr for c in s.split(";") if c}
-    assert codes <= set(range(0, 10)) | set(range(30, 38)) | set(range(40, 48)) | set(range(90, 98)) | set(
-        range(100, 108)
-    ) | {39, 49}
+    assert codes <= set(range(0, 10)) | set(range(30, 38)) | set(range(40, 48)) | set(range(90, 98)) | set(range(100, 108)) | {39, 49}
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     w00, w10 = plain.split("WEIGHTS ")[1].split()
     assert w00 in plain.split("WEIGHTS")[0] and w10 in plain.split("WEIGHTS")[0]

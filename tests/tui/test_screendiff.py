@@ -81,13 +81,7 @@ def test_a_resize_makes_it_write_everything_again():
 
 
 @settings(max_examples=100, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(0, ROWS - 1), st.sampled_from(STYLES), st.text("ab─│⠉", min_size=COLS, max_size=COLS)),
-        min_size=1,
-        max_size=20,
-    )
-)
+@given(st.lists(st.tuples(st.integers(0, ROWS - 1), st.sampled_from(STYLES), st.text("ab─│⠉", min_size=COLS, max_size=COLS)), min_size=1, max_size=20))
 def test_full_width_lines(lines):
     frames = [chop(row, 0, style, text) for row, style, text in lines]
     diff = ScreenDiff()
