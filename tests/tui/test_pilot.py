@@ -194,7 +194,7 @@ async def test_help_screen_lists_every_key(tmp_path):
 
 async def test_footer_shows_every_key_at_80_columns(tmp_path):
     app = make_app("y4x", tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         text = screen_text(app)
         for item in (
             "space Next",
