@@ -132,7 +132,7 @@ class ExplanationPane(Static):
 
     def show(self, trainer: Trainer, ref: ParamRef) -> None:
         lines = explain(trainer, ref)
-        lines[-1] += " " + keys_hint(trainer)
+        lines[-1] += (" " if lines[-1].endswith(".") else ". ") + keys_hint(trainer)
         self.update("\n".join(lines), layout=False)  # its height is fixed
 
 
