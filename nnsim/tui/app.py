@@ -7,13 +7,15 @@ import math
 import os
 import time
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -52,7 +54,7 @@ class NNSimApp(App[None]):
     """Load a scenario, then press keys to train the network one phase at a time."""
 
     TITLE = "nnsim"
-    CSS_PATH = ["styles/global.tcss", "styles/app.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/global.tcss", "styles/app.tcss"]
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = bindings("app")
@@ -302,7 +304,7 @@ class NNSimApp(App[None]):
             return
         focused = screen.focused
         pane = next((w for w in (focused.ancestors_with_self if focused else []) if w.has_class("pane")), None)
-        if pane is not None:
+        if isinstance(pane, Widget):
             screen.maximize(pane, container=False)
 
     def action_help(self) -> None:

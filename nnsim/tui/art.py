@@ -125,8 +125,8 @@ def _scale(values: np.ndarray, lo: float, hi: float, size: int) -> np.ndarray:
 
 
 def plot(
-    xs: Sequence[float],
-    ys: Sequence[float],
+    xs: Sequence[float] | np.ndarray,
+    ys: Sequence[float] | np.ndarray,
     width: int,
     height: int,
     *,

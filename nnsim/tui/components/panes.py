@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from rich.console import Group, RenderableType
+from rich.console import Group
 from rich.style import Style
 from rich.text import Text
 from textual.containers import HorizontalScroll, VerticalScroll
@@ -14,7 +14,7 @@ from ...present import explain, fmt
 from .. import topology
 from ..actions import after_stop, hint, next_keys, phase_keys
 from ..art import plot
-from .picture import Picture
+from .picture import Picture, PictureType
 
 
 class TopologyPane(VerticalScroll):
@@ -71,7 +71,7 @@ class LossPane(Picture):
     def _draw(self) -> None:
         self.draw(self.picture(), width=max(self.content_size.width, 1))
 
-    def picture(self) -> RenderableType | list[RenderableType]:
+    def picture(self) -> PictureType:
         """The plots, drawn to fit the pane."""
         width, height = self.content_size
         if width < 10 or height < 3:
