@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from nnsim.scenario import load, shipped
-from nnsim.tui.actions import ACTIONS, BY_ID, footer_items, help_rows, key_names
+from nnsim.tui.actions import ACTIONS, BY_ID, after_stop, footer_items, help_rows, hint, key_names, phase_keys, press
 from nnsim.tui.app import NNSimApp
 from nnsim.tui.components.gridtable import GridTable
 from nnsim.tui.components.keyfooter import KeyFooter
@@ -215,3 +215,31 @@ async def test_the_error_phase_says_just_space(tmp_path):
         assert "Press space." in str(app.query_one(ExplanationPane).content)
         await pilot.press("space")
         assert "did loss, next backward (b or space)" in screen_text(app)
+
+
+def test_hint_helpers():
+    assert press("undo") == "z" and press("help") == "?" and press("next_phase") == "space"
+    assert phase_keys("backward") == "b (or space)" and phase_keys("loss") == "space"
+    assert (
+        hint("undo", "guess", "open") == "press z to undo, g to make a new random guess or o to open another scenario"
+    )
+    assert after_stop("diverged", capital=True) == "Press z to undo, then - to lower the learning rate"
+    assert key_names("f b u + - ? [ ]") == [
+        "f",
+        "b",
+        "u",
+        "plus",
+        "minus",
+        "question_mark",
+        "left_square_bracket",
+        "right_square_bracket",
+    ]
+
+
+async def test_the_too_small_message_names_the_quit_key(tmp_path):
+    app = NNSimApp(load("y4x"), export_dir=tmp_path)
+    async with app.run_test(size=(50, 14)):
+        message = str(app.query_one("#too-small").content)
+        assert message.endswith("Enlarge the window, or press q to quit.")
+        key_actions = {WRITTEN.get(k, k): a for k, a in bound(NNSimApp.BINDINGS)}
+        assert check(app, message, key_actions) == 1
