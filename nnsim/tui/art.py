@@ -7,6 +7,7 @@ use different glyphs for positive and negative weights.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -233,7 +234,7 @@ def heat_map(matrix: np.ndarray, max_width: int | None = None) -> list[Runs]:
     for col in codes.T:
         cuts = [0, *(np.flatnonzero(np.diff(col)) + 1).tolist(), len(col)]
         lines.append(
-            Runs([Segment(_HEAT_CHARS[col[a]] * (b - a), _HEAT_STYLES[col[a]]) for a, b in zip(cuts, cuts[1:])])
+            Runs([Segment(_HEAT_CHARS[col[a]] * (b - a), _HEAT_STYLES[col[a]]) for a, b in itertools.pairwise(cuts)])
         )
     return lines
 
@@ -259,7 +260,7 @@ def bars(values: np.ndarray, labels: Sequence[str], width: int = 12, target: int
     out = []
     best = int(np.nanargmax(values)) if np.isfinite(values).any() else -1
     for k, (v, label) in enumerate(zip(values, labels)):
-        n = int(round(min(max(v, 0.0), 1.0) * width))
+        n = int(np.rint(min(max(v, 0.0), 1.0) * width))
         style = BOLD if k == best else DIM
         mark = "◀ y" if k == target else ""
         out.append(
