@@ -205,7 +205,11 @@ GRAD_FORMULAS = {"sse": "2(y′−y)", "half_sse": "(y′−y)", "mse": "2(y′�
 
 
 def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
-    """What the last phase did, with its formula written out in the actual numbers."""
+    """What the last phase did, with its formula written out in the actual numbers.
+
+    The last line says which phase comes next (or why training stopped), never which key runs
+    it: the screen showing it adds the keys.
+    """
     phase = trainer.last_phase
     single = single_param(trainer)
     label = ref.label(single)
@@ -233,7 +237,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
                 f"Random guess: {trainer.arch.n_params} parameters drawn from seed {trainer.seed} "
                 f"({trainer.config.init} scheme, or the scenario's own first guess)."
             )
-        lines.append("Next, forward propagation: press f (or space) to compute y′ for every row.")
+        lines.append("Next, forward propagation: compute y′ for every row.")
     elif phase == "forward":
         assert fp is not None
         if plain:
@@ -243,17 +247,19 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
             lines.append(
                 f"Forward: z = a·W + b, then a = f(z), layer by layer from input to output, for {len(fp.rows)} samples."
             )
-        lines.append("Next, the error: press space to compare y′ with y and square the difference.")
+        lines.append("Next, the error: compare y′ with y and square the difference.")
     elif phase == "loss":
         assert loss is not None and fp is not None
         if plain:
-            lines.append(f"Forward: y′ = {_m(ref.get(trainer.params))}·x for every row: {', '.join(_m(v) for v in fp.output[:8, 0])}.")
+            lines.append(
+                f"Forward: y′ = {_m(ref.get(trainer.params))}·x for every row: {', '.join(_m(v) for v in fp.output[:8, 0])}."
+            )
         formula = trainer.loss_fn.formula
         if len(loss.terms) <= 8:
             lines.append(f"Error: {formula} = {_sum(loss.terms, 8)} = {_m(loss.total)}")
         else:
             lines.append(f"Error: {formula} over {len(loss.terms)} samples = {_m(loss.total)}")
-        lines.append("Next, backpropagation: press b (or space) for the slope of the loss for every weight.")
+        lines.append("Next, backpropagation: the slope of the loss for every weight.")
     elif phase == "backward":
         g = trainer.gradients
         assert g is not None
@@ -267,7 +273,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
                 f"Backprop: δ = dL/dz from the output back to the input; dL/d{label} = Σ over samples "
                 f"of a·δ = {_sum(parts, 4)} = {_m(total)}"
             )
-        lines.append("Next, the update: press u (or space) to move every weight against its slope.")
+        lines.append("Next, the update: move every weight against its slope.")
     elif phase == "update":
         assert up is not None
         old, new = ref.get(up.old), ref.get(up.new)
@@ -275,7 +281,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
         lines.append(
             f"Update: {label} ← {label} − lr·dL/d{label} = {_m(old)} − {_m(up.learning_rate)} × {_p(grad)} = {_m(new)}"
         )
-        lines.append(f"Step {trainer.step_count} done. Again: forward, error, backprop, update (space, or s for a whole step).")
+        lines.append(f"Step {trainer.step_count} done. Again: forward, error, backprop, update.")
     if trainer.stop is not None:
         lines = [lines[-2] if len(lines) > 1 else lines[0], _stop_line(trainer)]
     return lines
@@ -285,7 +291,7 @@ def _stop_line(trainer: Trainer) -> str:
     stop = trainer.stop
     assert stop is not None
     if stop.reason == "converged":
-        return f"Done: {stop.message}. Press z to step back, g for a new random guess, o for another scenario."
+        return f"Done: {stop.message}."
     if stop.reason == "diverged":
-        return f"Stopped: {stop.message}. The learning rate is too large: press z to undo, then - to lower it."
-    return f"Stopped: {stop.message}. Press z to step back or g for a new random guess."
+        return f"Stopped: {stop.message}. The learning rate is too large."
+    return f"Stopped: {stop.message}."

@@ -2,56 +2,42 @@
 
 from __future__ import annotations
 
-import gc
+import copy
 import math
 import os
-import re
 import time
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from ..engine import ParamRef, Trainer, TrainingStopped, param_refs
 from ..export import export
 from ..scenario import Scenario, ScenarioError, load, shipped
+from .actions import after_stop, bindings, hint, key_names, palette_items, phase_keys
 from .components.keyfooter import KeyFooter
 from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
 from .components.screens import HelpScreen, ScenarioPicker
 from .components.tables import ParamsPane, SamplesPane
+from .gcfreeze import freeze_start_up
 from .messages import ParamSelected, SampleSelected
+from .screenshot import screenshot
+from .svg import cells_in_place
+
+__all__ = ["NNSimApp", "lr_steps", "screenshot"]  # screenshot: cli.py imports it from here
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 2, 5, 10, 50, 200, 1000)  # steps per frame in auto-play
 FRAME = 1 / 12  # seconds between auto-play frames (12 frames per second: at least 10 on a busy machine)
 FRAME_BUDGET = 0.05  # seconds of training per frame at most, so keys stay responsive
-PALETTE_TEXT = {  # what each action is called in the command palette
-    "next_phase": "Run the next phase",
-    "forward": "Forward propagation and the error",
-    "backprop": "Backpropagation: every gradient",
-    "update": "Update every weight",
-    "step": "One whole step",
-    "undo": "Undo one phase",
-    "redo": "Redo one phase",
-    "lr_up": "Raise the learning rate",
-    "lr_down": "Lower the learning rate",
-    "probe": "Nudge the selected parameter",
-    "play": "Play or pause automatic training",
-    "guess": "Random guess from a new seed",
-    "help": "Show every key",
-    "open": "Open a scenario",
-    "maximize_pane": "Maximize or restore the focused pane",
-    "export": "Export the trace as CSV and JSON",
-    "slower": "Auto-play slower",
-    "faster": "Auto-play faster",
-}
-KEY_NAMES = {"+": "plus", "-": "minus", "?": "question_mark", " ": "space", "[": "left_square_bracket", "]": "right_square_bracket"}
 
 
 def lr_steps(value: float, up: bool) -> float:
@@ -68,30 +54,10 @@ class NNSimApp(App[None]):
     """Load a scenario, then press keys to train the network one phase at a time."""
 
     TITLE = "nnsim"
-    CSS_PATH = ["styles/global.tcss", "styles/app.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/global.tcss", "styles/app.tcss"]
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS = [
-        Binding("space", "next_phase", "Next", key_display="space"),
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("f", "forward", "Fwd"),
-        Binding("b", "backprop", "Back"),
-        Binding("u", "update", "Upd"),
-        Binding("s", "step", "Step"),
-        Binding("z", "undo", "Undo"),
-        Binding("y", "redo", "Redo"),
-        Binding("plus", "lr_up", "lr+", key_display="+"),
-        Binding("minus", "lr_down", "lr-", key_display="-"),
-        Binding("e", "probe", "Nudge"),
-        Binding("p", "play", "Play"),
-        Binding("g", "guess", "Guess"),
-        Binding("m", "maximize_pane", "Max"),
-        Binding("o", "open", "Open"),
-        Binding("x", "export", "Export"),
-        Binding("q", "quit", "Quit"),
-        Binding("left_square_bracket", "slower", "Slower", show=False),
-        Binding("right_square_bracket", "faster", "Faster", show=False),
-    ]
+    BINDINGS = bindings("app")
 
     selected_sample: reactive[int] = reactive(0, init=False)
     """The dataset row whose values the network pane shows."""
@@ -104,6 +70,9 @@ class NNSimApp(App[None]):
 
     speed: reactive[int] = reactive(0, init=False)
     """Index into SPEEDS: steps per auto-play frame."""
+
+    exporting: reactive[tuple[int, int] | None] = reactive(None, init=False)
+    """(steps written, steps in all) while an export runs."""
 
     def get_driver_class(self):
         """Textual's driver for this terminal, sending only the cells that changed (see screendiff.py)."""
@@ -145,23 +114,9 @@ class NNSimApp(App[None]):
         self.refresh_view()
         self.query_one("#samples-table").focus()
         self._check_size()
-        self.call_after_refresh(self._started)
+        self.call_after_refresh(freeze_start_up)
         if self.keys:
             self.call_after_refresh(self._press_start_keys)
-
-    @staticmethod
-    def _started() -> None:
-        """After the first screen, when `nnsim` started with collection off (cli.cmd_ui): freeze
-        what start-up made, and collect garbage from now on.
-
-        Everything made so far (Textual, the widgets, the scenario) lives as long as the app:
-        frozen, the collector stops walking it. A full collection went from 45 ms to 7 ms, and
-        50 SSH sessions no longer stall together when their collections coincide. An app run
-        some other way (tests, an embedding program) leaves the collector alone.
-        """
-        if not gc.isenabled():
-            gc.freeze()
-            gc.enable()
 
     def _press_start_keys(self) -> None:
         for key in key_names(self.keys):
@@ -177,7 +132,7 @@ class NNSimApp(App[None]):
         if small:
             self.query_one("#too-small", Static).update(
                 f"nnsim needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
-                f"this one is {size.width}×{size.height}.\nEnlarge the window, or press q to quit."
+                f"this one is {size.width}×{size.height}.\nEnlarge the window, or {hint('quit')}."
             )
 
     # ----- showing the engine's state -------------------------------------------------------
@@ -200,10 +155,10 @@ class NNSimApp(App[None]):
         stop = t.stop
         diverged = stop is not None and stop.reason == "diverged"
         notice.display = diverged
-        if diverged:
+        if stop is not None and diverged:
             notice.update(
                 f"⚠ {stop.message}. The learning rate {t.learning_rate:g} is too large for this network: "
-                "press z to undo, then - to lower the rate."
+                f"{after_stop('diverged')}."
             )
 
     def watch_selected_sample(self) -> None:
@@ -228,7 +183,9 @@ class NNSimApp(App[None]):
         try:
             fn()
         except TrainingStopped as e:
-            self.notify(f"{e}. Press z to undo, g for a new guess, o for another scenario.", title="Training stopped", severity="warning")
+            reason = self.trainer.stop.reason if self.trainer.stop is not None else "max_steps"
+            stopped = f"{e}. {after_stop(reason, capital=True)}."
+            self.notify(stopped, title="Training stopped", severity="warning")
         self.refresh_view()
 
     def action_next_phase(self) -> None:
@@ -241,6 +198,7 @@ class NNSimApp(App[None]):
         self._run(lambda: self._through("backward"))
 
     def action_update(self) -> None:
+        """Run through the update: one whole step from the start of a step (u and s)."""
         self._run(lambda: self._through("update"))
 
     def _through(self, phase: str) -> None:
@@ -248,10 +206,11 @@ class NNSimApp(App[None]):
         if t.stop is not None:
             raise TrainingStopped(t.stop.message)
         if not t.run_through(phase) and t.stop is None:
-            self.notify(f"{phase} has already run in this step; the next phase is {t.next_phase}.", severity="information")
-
-    def action_step(self) -> None:
-        self._run(lambda: self._through("update"))
+            nxt = t.next_phase
+            self.notify(
+                f"{phase} has already run in this step; the next phase is {nxt}: press {phase_keys(nxt)}.",
+                severity="information",
+            )
 
     def action_guess(self) -> None:
         self.playing = False
@@ -282,7 +241,8 @@ class NNSimApp(App[None]):
 
     def action_play(self) -> None:
         if self.trainer.stop is not None and not self.playing:
-            self.notify(f"{self.trainer.stop.message}. Press z to undo or g for a new guess.", title="Training stopped", severity="warning")
+            stopped = f"{self.trainer.stop.message}. {after_stop(self.trainer.stop.reason, capital=True)}."
+            self.notify(stopped, title="Training stopped", severity="warning")
             return
         self.playing = not self.playing
 
@@ -303,7 +263,9 @@ class NNSimApp(App[None]):
         self._show_status()
 
     def _show_status(self) -> None:
-        self.query_one(StatusBar).show(self.scenario.name, self.trainer, self.playing, SPEEDS[self.speed])
+        self.query_one(StatusBar).show(
+            self.scenario.name, self.trainer, self.playing, SPEEDS[self.speed], self.exporting
+        )
 
     def _tick(self) -> None:
         """One auto-play frame: up to SPEEDS[speed] steps within FRAME_BUDGET, then one redraw."""
@@ -342,7 +304,7 @@ class NNSimApp(App[None]):
             return
         focused = screen.focused
         pane = next((w for w in (focused.ancestors_with_self if focused else []) if w.has_class("pane")), None)
-        if pane is not None:
+        if isinstance(pane, Widget):
             screen.maximize(pane, container=False)
 
     def action_help(self) -> None:
@@ -370,13 +332,60 @@ class NNSimApp(App[None]):
         self.set_reactive(NNSimApp.selected_sample, 0)
         self.refresh_view()
 
+    # ----- export ---------------------------------------------------------------------------
     def action_export(self) -> None:
-        try:
-            csv_path, json_path = export(self.trainer, self.scenario.name, self.export_dir)
-        except OSError as e:
-            self.notify(f"Could not export: {e}", severity="error")
+        self._start_export(per_sample=False)
+
+    def action_export_per_sample(self) -> None:
+        self._start_export(per_sample=True)
+
+    def _start_export(self, per_sample: bool) -> None:
+        if self.exporting is not None:
+            self.notify("An export is already running: wait for it to finish.", severity="warning")
             return
-        self.notify(f"Wrote {csv_path.name} and {json_path.name} in {self.export_dir}", title="Exported")
+        # The export reads the run in a thread while keys go on changing self.trainer: it gets a copy
+        # of the run as it is now. The copy shares what no phase changes (the data, the architecture
+        # and the configuration) and copies the rest (parameters, the list of actions for replay()).
+        # This assumes the engine keeps a trainer's state in its own attributes (no locks, no files).
+        shared = (self.trainer.data, self.trainer.arch, self.trainer.config)
+        snapshot = copy.deepcopy(self.trainer, {id(x): x for x in shared})
+        self.exporting = (0, max(snapshot.step_count, 1))
+        self._export(snapshot, self.scenario.name, self.export_dir, per_sample)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, trainer: Trainer, name: str, directory: Path, per_sample: bool) -> None:
+        """Write the export files in a thread, telling the screen how far it got."""
+        worker = get_current_worker()
+        shown = -1  # the last percentage shown: the screen hears of at most 101 steps of progress
+
+        def progress(done: int, total: int) -> None:
+            nonlocal shown
+            percent = 100 * done // max(total, 1)
+            if percent != shown and not worker.is_cancelled:
+                shown = percent
+                self.call_from_thread(self._export_progressed, done, total)
+
+        try:
+            paths = export(trainer, name, directory, per_sample=per_sample, progress=progress)
+        except OSError as e:
+            self.call_from_thread(self._export_done, None, f"Could not export: {e}")
+        else:
+            self.call_from_thread(self._export_done, paths, "")
+
+    def _export_progressed(self, done: int, total: int) -> None:
+        if self.exporting is not None:
+            self.exporting = (done, total)
+
+    def _export_done(self, paths: tuple[Path, Path] | None, error: str) -> None:
+        self.exporting = None
+        if paths is None:
+            self.notify(error, title="Export failed", severity="error")
+            return
+        csv_path, json_path = paths
+        self.notify(f"Wrote {csv_path.name} and {json_path.name} in {csv_path.parent}", title="Exported")
+
+    def watch_exporting(self) -> None:
+        self._show_status()
 
     def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
         """Textual's SVG screenshot, its text placed cell by cell for every viewer (see cells_in_place)."""
@@ -385,61 +394,8 @@ class NNSimApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for name in shipped():
-            yield SystemCommand(f"Open scenario: {name}", f"Load the {name} scenario", lambda n=name: self.open_scenario(n))
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.action not in ("quit",):
-                help_text = PALETTE_TEXT.get(binding.action, binding.description)
-                yield SystemCommand(help_text, f"key: {binding.key_display or binding.key}", lambda a=binding.action: self.run_action(a))
-
-
-_SVG_TEXT = re.compile(r'<text (class="[^"]*") x="([\d.]+)" (y="[\d.]+") textLength="([\d.]+)" (clip-path="[^"]*")>([^<]*)</text>')
-_BRAILLE = re.compile("([\u2800-\u28ff])")
-
-
-def cells_in_place(svg: str) -> str:
-    """Place the SVG's text so that viewers ignoring textLength still put each cell in its column.
-
-    Rich writes a run of cells with one style as one <text> with a textLength. librsvg (GNOME's
-    image viewer, rsvg-convert) ignores textLength: it draws braille (the plots) from a fallback
-    font narrower than a cell, so a plot line drifts left, and it drops a run's leading blanks.
-    Here each braille character gets a <text> of its own, and leading blanks become an offset.
-    """
-
-    import html
-
-    def split(match: re.Match[str]) -> str:
-        cls, x, y, length, clip, escaped = match.groups()
-        text = html.unescape(escaped)
-        blank = len(text) - len(text.lstrip("\xa0 "))
-        if not blank and not _BRAILLE.search(text):
-            return match.group(0)
-        cell = float(length) / len(text)
-        left = float(x)
-        out = []
-        for part in filter(None, _BRAILLE.split(text)):
-            lead = len(part) - len(part.lstrip("\xa0 "))
-            left += cell * lead
-            part = part[lead:]
-            if part:
-                content = html.escape(part, quote=False).replace(" ", "&#160;").replace("\xa0", "&#160;")
-                out.append(f'<text {cls} x="{round(left, 2):g}" {y} textLength="{round(cell * len(part), 2):g}" {clip}>{content}</text>')
-            left += cell * len(part)
-        return "".join(out)
-
-    return _SVG_TEXT.sub(split, svg)
-
-
-def key_names(keys: str) -> list[str]:
-    """'f b u + ?' as Textual key names."""
-    return [KEY_NAMES.get(k, k) for k in keys.split()]
-
-
-async def screenshot(scenario: Scenario, keys: str, size: tuple[int, int]) -> str:
-    """The screen, as SVG, after pressing ``keys`` in a terminal of ``size``."""
-    app = NNSimApp(scenario)
-    async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        for key in key_names(keys):
-            await pilot.press(key)
-        await pilot.pause()
-        return app.export_screenshot(title=f"nnsim · {scenario.name}")
+            yield SystemCommand(
+                f"Open scenario: {name}", f"Load the {name} scenario", lambda n=name: self.open_scenario(n)
+            )
+        for text, keys, action in palette_items():
+            yield SystemCommand(text, keys, lambda a=action: self.run_action(a))

@@ -7,6 +7,7 @@ use different glyphs for positive and negative weights.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -125,8 +126,8 @@ def _scale(values: np.ndarray, lo: float, hi: float, size: int) -> np.ndarray:
 
 
 def plot(
-    xs: Sequence[float],
-    ys: Sequence[float],
+    xs: Sequence[float] | np.ndarray,
+    ys: Sequence[float] | np.ndarray,
     width: int,
     height: int,
     *,
@@ -135,11 +136,13 @@ def plot(
     marker: tuple[float, float] | None = None,
     tangent: float | None = None,
     style: Style | None = None,
+    empty: str = "no points yet",
 ) -> list[Text | Runs]:
     """A line plot with its y range on the left and x range underneath, one item a line.
 
     ``log`` plots log10(y) (chosen automatically when y spans more than two decades);
-    ``marker`` is a point to highlight and ``tangent`` the slope of a line through it.
+    ``marker`` is a point to highlight and ``tangent`` the slope of a line through it;
+    ``empty`` says why there is nothing to plot when there are no points.
     """
     label_w = 9
     width = max(width - label_w - 1, 4)
@@ -153,7 +156,7 @@ def plot(
     if title:
         lines.append(Text(title[: width + label_w + 1], style=BOLD, no_wrap=True))
     if len(x) == 0:
-        why = "every value overflowed to inf or NaN" if overflowed else "no loss yet: press f to run forward"
+        why = "every value overflowed to inf or NaN" if overflowed else empty
         lines.append(Text(f"(nothing to plot: {why})", style=DIM))
         return lines
     positive = bool((y > 0).all())
@@ -181,7 +184,11 @@ def plot(
                 tx = mx + span * k / 12
                 ty = myt + tangent * (tx - mx)
                 if xlo <= tx <= xhi and ylo <= ty <= yhi:
-                    canvas.dot(int(_scale(np.array([tx]), xlo, xhi, pw)[0]), int((ph - 1) - _scale(np.array([ty]), ylo, yhi, ph)[0]), Style(color="yellow"))
+                    canvas.dot(
+                        int(_scale(np.array([tx]), xlo, xhi, pw)[0]),
+                        int((ph - 1) - _scale(np.array([ty]), ylo, yhi, ph)[0]),
+                        Style(color="yellow"),
+                    )
         cx = int(_scale(np.array([mx]), xlo, xhi, pw)[0])
         cy = int((ph - 1) - _scale(np.array([myt]), ylo, yhi, ph)[0])
         for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1), (-1, 0), (0, -1)):
@@ -226,7 +233,9 @@ def heat_map(matrix: np.ndarray, max_width: int | None = None) -> list[Runs]:
     lines = []
     for col in codes.T:
         cuts = [0, *(np.flatnonzero(np.diff(col)) + 1).tolist(), len(col)]
-        lines.append(Runs([Segment(_HEAT_CHARS[col[a]] * (b - a), _HEAT_STYLES[col[a]]) for a, b in zip(cuts, cuts[1:])]))
+        lines.append(
+            Runs([Segment(_HEAT_CHARS[col[a]] * (b - a), _HEAT_STYLES[col[a]]) for a, b in itertools.pairwise(cuts)])
+        )
     return lines
 
 
@@ -251,8 +260,10 @@ def bars(values: np.ndarray, labels: Sequence[str], width: int = 12, target: int
     out = []
     best = int(np.nanargmax(values)) if np.isfinite(values).any() else -1
     for k, (v, label) in enumerate(zip(values, labels)):
-        n = int(round(min(max(v, 0.0), 1.0) * width))
+        n = int(np.rint(min(max(v, 0.0), 1.0) * width))
         style = BOLD if k == best else DIM
         mark = "◀ y" if k == target else ""
-        out.append(Text(f"{label:>3} ") + Text("█" * n + "·" * (width - n), style=style) + Text(f" {fmt(v, 2):>5} {mark}"))
+        out.append(
+            Text(f"{label:>3} ") + Text("█" * n + "·" * (width - n), style=style) + Text(f" {fmt(v, 2):>5} {mark}")
+        )
     return out

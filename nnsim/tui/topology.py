@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from rich.console import Group, RenderableType
 from rich.style import Style
@@ -9,6 +11,9 @@ from rich.text import Text
 
 from ..engine import ParamRef, Trainer
 from .art import BOLD, DIM, REVERSE, bars, heat_map, image, signed, value_style
+
+if TYPE_CHECKING:
+    from .components.picture import PictureType
 
 SMALL_LAYER = 8  # layers up to this size are drawn node by node
 
@@ -40,7 +45,7 @@ def node_values(trainer: Trainer, sample: int | None) -> list[np.ndarray | None]
     return values
 
 
-def render(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> RenderableType | list[RenderableType]:
+def render(trainer: Trainer, sample: int | None, selected: ParamRef | None) -> PictureType:
     if max(trainer.arch.sizes) <= SMALL_LAYER:
         return _small(trainer, sample, selected)
     return _large(trainer, sample)
@@ -150,7 +155,7 @@ def _large(trainer: Trainer, sample: int | None) -> list[RenderableType]:
     parts: list[RenderableType] = []
     n_in = arch.sizes[0]
     head = Text(f"input {n_in}", style=BOLD, no_wrap=True)
-    side = int(round(np.sqrt(n_in)))
+    side = int(np.rint(np.sqrt(n_in)))
     if sample is not None:
         label = int(np.argmax(trainer.data.y[sample])) if trainer.data.y.shape[1] > 1 else None
         head.append(f"  sample #{sample}" + (f", label {label}" if label is not None else ""), style=DIM)

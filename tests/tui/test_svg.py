@@ -2,7 +2,7 @@
 
 import re
 
-from nnsim.tui.app import cells_in_place
+from nnsim.tui.svg import cells_in_place
 
 from .apps import make_app
 
@@ -20,7 +20,9 @@ def test_braille_runs_are_split_into_cells():
 
 def test_leading_blanks_become_an_offset():
     svg = '<text class="r3" x="12.2" y="20" textLength="85.4" clip-path="url(#l2)">&#160;&#160;-0.3&#160;</text>'
-    assert cells_in_place(svg) == '<text class="r3" x="36.6" y="20" textLength="61" clip-path="url(#l2)">-0.3&#160;</text>'
+    assert (
+        cells_in_place(svg) == '<text class="r3" x="36.6" y="20" textLength="61" clip-path="url(#l2)">-0.3&#160;</text>'
+    )
 
 
 async def test_screenshot_of_a_plot_has_one_element_per_dot(tmp_path):

@@ -10,21 +10,24 @@ do not jump about from one step to the next.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..actions import bindings
+
 
 class GridTable(ScrollView, can_focus=True):
     """Rows of right-aligned cells (the first column may be left-aligned) with a row cursor."""
 
-    COMPONENT_CLASSES = {"grid--header", "grid--cursor", "grid--total", "grid--odd"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"grid--header", "grid--cursor", "grid--total", "grid--odd"}
     DEFAULT_CSS = """
     GridTable {
         background: $surface;
@@ -36,9 +39,8 @@ class GridTable(ScrollView, can_focus=True):
         &:focus > .grid--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     }
     """
-    BINDINGS = [
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings("table"),  # ↑ ↓, from the registry of actions
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "move(-1000000000)", "First", show=False),
@@ -51,7 +53,7 @@ class GridTable(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to ``row``."""
 
-        def __init__(self, table: "GridTable", row: int) -> None:
+        def __init__(self, table: GridTable, row: int) -> None:
             super().__init__()
             self.table = table
             self.row = row
@@ -95,8 +97,7 @@ class GridTable(ScrollView, can_focus=True):
         widths = self.widths
         for row in seen:
             for k, cell in enumerate(row):
-                if len(cell) > widths[k]:
-                    widths[k] = len(cell)
+                widths[k] = max(widths[k], len(cell))
         size = Size(sum(w + 2 for w in widths), len(self.rows) + 1 + (1 if self.total else 0))
         if size != self.virtual_size:
             self.virtual_size = size

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
-from textual.binding import Binding
 from textual.widget import Widget
+
+from ..actions import footer_items
 
 
 class KeyFooter(Widget):
-    """Like Textual's Footer, but it wraps instead of cutting keys off on an 80-column terminal."""
+    """Like Textual's Footer, but it wraps instead of cutting keys off on an 80-column terminal.
 
+    The keys are styled by the component class keyfooter--key (CSS, so that every theme, the
+    ANSI ones too, gives them a colour it can show).
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keyfooter--key"}
     DEFAULT_CSS = """
     KeyFooter {
         dock: bottom;
@@ -17,21 +25,22 @@ class KeyFooter(Widget):
         background: $footer-background;
         color: $footer-foreground;
         padding: 0 1;
+        & > .keyfooter--key {
+            color: $footer-key-foreground;
+            text-style: bold;
+        }
     }
     """
 
     def items(self) -> list[tuple[str, str]]:
-        out = []
-        for binding in self.app.BINDINGS:
-            if isinstance(binding, Binding) and binding.show:
-                out.append((self.app.get_key_display(binding), binding.description))
-        out.append(("^p", "palette"))
-        return out
+        """(key, label) for each item, from the registry of actions."""
+        return footer_items()
 
     def lines(self, width: int) -> list[Text]:
+        key_style = self.get_component_rich_style("keyfooter--key", partial=True)
         lines: list[Text] = [Text()]
         for key, desc in self.items():
-            piece = Text.assemble((key, "bold"), " ", desc)
+            piece = Text.assemble((key, key_style), " ", desc)
             need = len(piece) + (2 if len(lines[-1]) else 0)
             if len(lines[-1]) and len(lines[-1]) + need > width:
                 lines.append(Text())
@@ -44,19 +53,4 @@ class KeyFooter(Widget):
         return len(self.lines(width))
 
     def render(self) -> Text:
-        key_style = self.app.theme_variables.get("footer-key-foreground", "")
-        out = Text()
-        for k, line in enumerate(self.lines(self.content_size.width or self.size.width)):
-            if k:
-                out.append("\n")
-            out.append_text(line)
-        if key_style:
-            # colour the keys like Textual's footer does
-            pos = 0
-            text = out.plain
-            for key, desc in self.items():
-                idx = text.find(f"{key} {desc}", pos)
-                if idx >= 0:
-                    out.stylize(f"bold {key_style}", idx, idx + len(key))
-                    pos = idx + len(key)
-        return out
+        return Text("\n").join(self.lines(self.content_size.width or self.size.width))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from rich.console import Group, RenderableType
+from rich.console import Group
 from rich.style import Style
 from rich.text import Text
 from textual.containers import HorizontalScroll, VerticalScroll
@@ -12,8 +12,9 @@ from textual.widgets import Static
 from ...engine import ParamRef, Trainer
 from ...present import explain, fmt
 from .. import topology
+from ..actions import after_stop, hint, next_keys, phase_keys
 from ..art import plot
-from .picture import Picture
+from .picture import Picture, PictureType
 
 
 class TopologyPane(VerticalScroll):
@@ -70,7 +71,7 @@ class LossPane(Picture):
     def _draw(self) -> None:
         self.draw(self.picture(), width=max(self.content_size.width, 1))
 
-    def picture(self) -> RenderableType | list[RenderableType]:
+    def picture(self) -> PictureType:
         """The plots, drawn to fit the pane."""
         width, height = self.content_size
         if width < 10 or height < 3:
@@ -78,8 +79,11 @@ class LossPane(Picture):
         steps = [s for s, _ in self._history]
         losses = [v for _, v in self._history]
         last = f"latest {fmt(losses[-1], 4)}" if losses else "no loss yet"
+        empty = f"no loss yet: {hint('forward')}"
         if self._curve is None:
-            return plot(steps, losses, width, height, title=f"loss per step · {last}", style=Style(color="cyan"))
+            return plot(
+                steps, losses, width, height, title=f"loss per step · {last}", style=Style(color="cyan"), empty=empty
+            )
         grid, curve, w, lw, slope = self._curve
         tan = f", slope {fmt(slope, 4)}" if slope is not None else ""
         title = f"L(w) · w = {fmt(w, 4)}, L = {fmt(lw, 4)}{tan}"
@@ -87,8 +91,20 @@ class LossPane(Picture):
             title = title.removeprefix("L(w) · ")  # a narrow pane keeps the numbers (the slope last)
         if width >= 70:
             half = width // 2
-            left = plot(steps, losses, half - 1, height, title=f"loss per step · {last}", style=Style(color="cyan"))
-            right = plot(grid, curve, width - half, height, title=title, log=False, marker=(w, lw), tangent=slope, style=Style(color="magenta"))
+            left = plot(
+                steps, losses, half - 1, height, title=f"loss per step · {last}", style=Style(color="cyan"), empty=empty
+            )
+            right = plot(
+                grid,
+                curve,
+                width - half,
+                height,
+                title=title,
+                log=False,
+                marker=(w, lw),
+                tangent=slope,
+                style=Style(color="magenta"),
+            )
             from rich.table import Table
 
             t = Table.grid(padding=(0, 1))
@@ -96,19 +112,35 @@ class LossPane(Picture):
             return t
         h1 = max(height // 2, 3)
         return [
-            *plot(steps, losses, width, h1, title=f"loss per step · {last}", style=Style(color="cyan")),
-            *plot(grid, curve, width, height - h1, title=title, log=False, marker=(w, lw), tangent=slope, style=Style(color="magenta")),
+            *plot(steps, losses, width, h1, title=f"loss per step · {last}", style=Style(color="cyan"), empty=empty),
+            *plot(
+                grid,
+                curve,
+                width,
+                height - h1,
+                title=title,
+                log=False,
+                marker=(w, lw),
+                tangent=slope,
+                style=Style(color="magenta"),
+            ),
         ]
 
 
 class ExplanationPane(Static):
-    """What the last phase did, its formula written out in the actual numbers."""
+    """What the last phase did, its formula written out in the actual numbers, and the keys for what comes next."""
 
     def show(self, trainer: Trainer, ref: ParamRef) -> None:
-        self.update("\n".join(explain(trainer, ref)), layout=False)  # its height is fixed
+        lines = explain(trainer, ref)
+        lines[-1] += (" " if lines[-1].endswith(".") else ". ") + keys_hint(trainer)
+        self.update("\n".join(lines), layout=False)  # its height is fixed
 
 
-PHASE_KEYS = {"forward": "f", "loss": "space", "backward": "b", "update": "u"}
+def keys_hint(trainer: Trainer) -> str:
+    """ "Press b (or space)." for the next phase; what to press once training has stopped."""
+    if trainer.stop is not None:
+        return after_stop(trainer.stop.reason, capital=True) + "."
+    return f"Press {phase_keys(trainer.next_phase)}."
 
 
 class StatusBar(Static):
@@ -119,11 +151,13 @@ class StatusBar(Static):
 
     _shown: tuple | None = None  # what the last show() was given, to draw again at a new width
 
-    def show(self, name: str, trainer: Trainer, playing: bool, speed: int) -> None:
-        self._shown = (name, trainer, playing, speed)
+    def show(
+        self, name: str, trainer: Trainer, playing: bool, speed: int, exporting: tuple[int, int] | None = None
+    ) -> None:
+        self._shown = (name, trainer, playing, speed, exporting)
         width = self.size.width
         for detail in (2, 1, 0):
-            line = self._line(name, trainer, playing, speed, detail)
+            line = self._line(name, trainer, playing, speed, exporting, detail)
             if not width or line.cell_len <= width:
                 break
         self.update(line, layout=False)  # one line, as wide as the screen
@@ -133,7 +167,9 @@ class StatusBar(Static):
             self.show(*self._shown)
 
     @staticmethod
-    def _line(name: str, trainer: Trainer, playing: bool, speed: int, detail: int) -> Text:
+    def _line(
+        name: str, trainer: Trainer, playing: bool, speed: int, exporting: tuple[int, int] | None, detail: int
+    ) -> Text:
         """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done."""
         history = trainer.loss_history()
         loss = fmt(history[-1][1], 6) if history else "–"
@@ -146,7 +182,7 @@ class StatusBar(Static):
             nxt = trainer.next_phase
             t.append(f"did {trainer.last_phase}, next {nxt}" if detail else f"next {nxt}")
             if detail == 2:
-                t.append(f" ({PHASE_KEYS[nxt]} or space)", style="dim")
+                t.append(f" ({' or '.join(next_keys(nxt))})", style="dim")
         else:
             style = {"converged": "bold green", "diverged": "bold red reverse"}.get(stop.reason, "bold yellow")
             word = {"converged": "✓ converged", "diverged": "✗ diverged", "max_steps": "■ max steps"}[stop.reason]
@@ -158,4 +194,8 @@ class StatusBar(Static):
         if stop is None and playing:
             t.append(" │ ", style="dim")
             t.append(f"▶ playing ×{speed}", style="bold cyan")
+        if exporting is not None:
+            done, total = exporting
+            t.append(" │ ", style="dim")
+            t.append(f"exporting {100 * done // max(total, 1)}% ({done}/{total} steps)", style="bold")
         return t

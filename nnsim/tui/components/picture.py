@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
 from ..art import Runs
+
+PictureType = RenderableType | list[RenderableType] | list[Text] | list[Text | Runs]
+"""What a picture draws: a renderable, or a list of them one under the other."""
 
 WIDEST = 1000  # cells: wider than any terminal; pictures are drawn at their natural width
 
@@ -39,7 +43,7 @@ class Picture(Widget):
         self._picture_size = Size(0, 0)
         self._strips: list[Strip] = []  # the lines on the widget's background, at its width
 
-    def draw(self, picture: RenderableType | list[RenderableType], width: int = WIDEST) -> None:
+    def draw(self, picture: PictureType, width: int = WIDEST) -> None:
         """Draw a renderable, or a list of them one under the other, at most ``width`` cells wide.
 
         Items of the list that are one line (art.Runs, or a Text without a newline) are taken as
@@ -86,13 +90,13 @@ class Picture(Widget):
         # Under NO_COLOR Textual shows each colour as its grey, and red's grey is too dark to read
         # on a dark background: the pictures then drop their colours (signs and glyphs carry the meaning).
         plain = self.app.no_color
-        combined = {None: base}
+        combined: dict[Style | None, Style] = {None: base}
         strips = []
         for line in self._lines:
             segments = []
             for text, style, control in line:
                 if style not in combined:
-                    combined[style] = base + (style.without_color if plain else style)
+                    combined[style] = base + (style.without_color if plain and style is not None else style)
                 segments.append(Segment(text, combined[style], control))
             strips.append(Strip(segments).crop_extend(0, width, base))
         strips.append(Strip.blank(width, base))

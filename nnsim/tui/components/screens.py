@@ -5,49 +5,25 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...scenario import ScenarioError, load, shipped
-
-KEYS = [
-    ("g", "random guess: new parameters from a new seed"),
-    ("f", "forward propagation, with the error (loss)"),
-    ("b", "backpropagation: every weight's gradient"),
-    ("u", "update: w ← w − lr·dL/dw"),
-    ("space", "the next phase (forward, error, backprop, update)"),
-    ("s", "one whole step"),
-    ("p", "play / pause automatic training"),
-    ("[ ]", "play slower / faster"),
-    ("z", "undo (phase by phase)"),
-    ("y", "redo"),
-    ("+ -", "learning rate up / down"),
-    ("e", "nudge the selected parameter: L(w±ε) and the slope"),
-    ("tab, shift+tab", "move between panes"),
-    ("↑ ↓", "select a sample or a parameter (in its pane)"),
-    ("← →", "another layer's parameters (big networks)"),
-    ("m", "maximize the focused pane, or restore it"),
-    ("o", "open a scenario"),
-    ("x", "export the trace as CSV and JSON (new files)"),
-    ("ctrl+p", "command palette: scenarios and actions"),
-    ("? or F1", "this help"),
-    ("q", "quit"),
-]
+from ..actions import bindings, help_rows, keys_of
 
 
 class HelpScreen(ModalScreen[None]):
     """Every key, and how a step of training goes."""
 
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
+    BINDINGS = bindings("help")
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
-        for key, what in KEYS:
+        for key, what in help_rows():
             table.add_row(key, what)
         intro = Text.from_markup(
             "[b]How a network learns[/b]: start from a [b]random guess[/b], run [b]forward[/b] to get y′ for every "
@@ -57,7 +33,7 @@ class HelpScreen(ModalScreen[None]):
         )
         with VerticalScroll(id="help-box") as box:
             box.border_title = "nnsim help"
-            box.border_subtitle = "escape to close"
+            box.border_subtitle = f"{keys_of('dismiss').split()[0]} to close"
             yield Static(intro)
             yield Static(table)
 
@@ -65,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
 class ScenarioPicker(ModalScreen[str | None]):
     """Pick a shipped scenario or type the path of a scenario file."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+    BINDINGS = bindings("picker")
 
     def compose(self) -> ComposeResult:
         options = []
@@ -77,7 +53,7 @@ class ScenarioPicker(ModalScreen[str | None]):
             options.append(Option(Text.assemble((name, "bold"), "  ", (desc, "dim")), id=name))
         with Vertical(id="picker-box") as box:
             box.border_title = "Open a scenario"
-            box.border_subtitle = "enter to open · escape to cancel"
+            box.border_subtitle = f"{keys_of('select')} to open · {keys_of('dismiss_none')} to cancel"
             yield OptionList(*options, id="picker-list")
             yield Label("or a scenario file:")
             yield Input(placeholder="path/to/scenario.toml", id="picker-path", compact=True)

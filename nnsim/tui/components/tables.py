@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 
 from ...engine import ParamRef, Trainer
 from ...present import PARAM_HEADERS, LazyRows, param_rows, sample_table
+from ..actions import bindings
 from ..messages import ParamSelected, SampleSelected
 from .gridtable import GridTable
 
@@ -44,10 +44,7 @@ class SamplesPane(Vertical):
 class ParamsTable(GridTable):
     """The parameters table; on a big network ← and → show another layer's parameters."""
 
-    BINDINGS = [
-        Binding("left", "layer(-1)", "Previous layer", show=False),
-        Binding("right", "layer(1)", "Next layer", show=False),
-    ]
+    BINDINGS = bindings("params")
 
     def action_layer(self, delta: int) -> None:
         pane = self.parent

@@ -1,0 +1,336 @@
+"""Every key of the app in one place: the bindings, the footer, the help screen, the command
+palette and every "press …" hint on screen are built from ACTIONS.
+
+To change a key, change it here; nothing else names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import KW_ONLY, dataclass
+
+from textual.binding import Binding, BindingType
+
+SYMBOLS = {
+    "question_mark": "?",
+    "plus": "+",
+    "minus": "-",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "f1": "F1",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a person can do, and the keys that do it."""
+
+    id: str
+    """The action's name: NNSimApp.action_<id> runs it (for scope "app")."""
+    keys: tuple[str, ...]
+    """Textual key names; hints name the first."""
+    _: KW_ONLY
+    label: str
+    """The footer's word for it."""
+    help: str | None
+    """The help screen's line (None: not listed there)."""
+    does: str
+    """What it does, for hints: "press z to undo"."""
+    palette: str | None = None
+    """The command palette's entry (None: not offered there)."""
+    footer: bool = True
+    """Whether the footer shows it."""
+    scope: str = "app"
+    """Who binds the keys: "app" (NNSimApp), "help" (HelpScreen), "picker" (ScenarioPicker),
+    "optionlist" (Textual's OptionList and Input),
+    "params" (ParamsTable), "table" (GridTable), "screen" (Textual's Screen) or "textual" (Textual's App)."""
+    phase: str | None = None
+    """The training phase the action runs through, for "press f (or space)" hints."""
+    per_key: tuple[str, ...] = ()
+    """A Textual action string for each key, when the keys do different things (↑ and ↓)."""
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action(
+        "next_phase",
+        ("space",),
+        label="Next",
+        help="the next phase: forward, error, backprop, update",
+        does="run the next phase",
+        palette="Run the next phase",
+    ),
+    Action(
+        "help", ("question_mark", "f1"), label="Help", help="this help", does="show every key", palette="Show every key"
+    ),
+    Action(
+        "forward",
+        ("f",),
+        label="Fwd",
+        help="forward propagation, with the error (loss)",
+        does="run forward",
+        palette="Forward propagation and the error",
+        phase="forward",
+    ),
+    Action(
+        "backprop",
+        ("b",),
+        label="Back",
+        help="backpropagation: every weight's gradient",
+        does="run backpropagation",
+        palette="Backpropagation: every gradient",
+        phase="backward",
+    ),
+    Action(
+        "update",
+        ("u", "s"),
+        label="Upd",
+        help="update: w ← w − lr·dL/dw, the rest of the step first",
+        does="run the update",
+        palette="Update every weight: one whole step",
+        phase="update",
+    ),
+    Action("undo", ("z",), label="Undo", help="undo (phase by phase)", does="undo", palette="Undo one phase"),
+    Action("redo", ("y",), label="Redo", help="redo", does="redo", palette="Redo one phase"),
+    Action(
+        "lr_up",
+        ("plus",),
+        label="lr+",
+        help="learning rate up (1-2-5 steps: 0.01, 0.02, 0.05 …)",
+        does="raise the learning rate",
+        palette="Raise the learning rate",
+    ),
+    Action(
+        "lr_down",
+        ("minus",),
+        label="lr-",
+        help="learning rate down",
+        does="lower the learning rate",
+        palette="Lower the learning rate",
+    ),
+    Action(
+        "probe",
+        ("e",),
+        label="Nudge",
+        help="nudge the selected parameter: L(w±ε) and the slope",
+        does="nudge the parameter",
+        palette="Nudge the selected parameter",
+    ),
+    Action(
+        "play",
+        ("p",),
+        label="Play",
+        help="play / pause automatic training",
+        does="play or pause",
+        palette="Play or pause automatic training",
+    ),
+    Action(
+        "guess",
+        ("g",),
+        label="Guess",
+        help="random guess: new parameters from a new seed",
+        does="make a new random guess",
+        palette="Random guess from a new seed",
+    ),
+    Action(
+        "maximize_pane",
+        ("m",),
+        label="Max",
+        help="maximize the focused pane, or restore it",
+        does="maximize the pane",
+        palette="Maximize or restore the focused pane",
+    ),
+    Action(
+        "open", ("o",), label="Open", help="open a scenario", does="open another scenario", palette="Open a scenario"
+    ),
+    Action(
+        "export",
+        ("x",),
+        label="Export",
+        help="export the trace as CSV and JSON (new files)",
+        does="export the trace",
+        palette="Export the trace as CSV and JSON",
+    ),
+    Action(
+        "export_per_sample",
+        (),
+        label="",
+        help=None,
+        does="export the trace with every sample",
+        palette="Export with the per-sample trace",
+        footer=False,
+    ),
+    Action("quit", ("q",), label="Quit", help="quit", does="quit"),
+    Action(
+        "slower",
+        ("left_square_bracket",),
+        label="Slower",
+        help="auto-play slower",
+        does="play slower",
+        palette="Auto-play slower",
+        footer=False,
+    ),
+    Action(
+        "faster",
+        ("right_square_bracket",),
+        label="Faster",
+        help="auto-play faster",
+        does="play faster",
+        palette="Auto-play faster",
+        footer=False,
+    ),
+    # bound by the panes or by Textual itself; listed here for the help screen and the footer
+    Action(
+        "focus",
+        ("tab", "shift+tab"),
+        label="",
+        help="move to the next pane, or back",
+        does="move between panes",
+        footer=False,
+        scope="screen",
+        per_key=("focus_next", "focus_previous"),
+    ),
+    Action(
+        "move",
+        ("up", "down"),
+        label="",
+        help="select a sample or a parameter (in its pane)",
+        does="select",
+        footer=False,
+        scope="table",
+        per_key=("move(-1)", "move(1)"),
+    ),
+    Action(
+        "layer",
+        ("left", "right"),
+        label="",
+        help="another layer's parameters (big networks)",
+        does="show another layer",
+        footer=False,
+        scope="params",
+        per_key=("layer(-1)", "layer(1)"),
+    ),
+    Action(
+        "command_palette",
+        ("ctrl+p",),
+        label="palette",
+        help="command palette: scenarios and actions",
+        does="search every action",
+        scope="textual",
+    ),
+    # the modal screens
+    Action(
+        "dismiss",
+        ("escape", "q", "question_mark", "f1"),
+        label="Close",
+        help=None,
+        does="close",
+        footer=False,
+        scope="help",
+    ),
+    Action("dismiss_none", ("escape",), label="Cancel", help=None, does="cancel", footer=False, scope="picker"),
+    Action("select", ("enter",), label="Open", help=None, does="open", footer=False, scope="optionlist"),
+)
+
+BY_ID = {a.id: a for a in ACTIONS}
+
+
+def show_key(key: str, short: bool = False) -> str:
+    """A Textual key name as a person reads it: "question_mark" is "?"; ``short`` writes ctrl+p as ^p."""
+    if short and key.startswith("ctrl+"):
+        return "^" + key.removeprefix("ctrl+")
+    return SYMBOLS.get(key, key)
+
+
+def keys_of(action_id: str, short: bool = False) -> str:
+    """Every key of an action, as the help screen lists them: "? F1"."""
+    return " ".join(show_key(k, short) for k in BY_ID[action_id].keys)
+
+
+def press(action_id: str) -> str:
+    """The key a hint names for an action: press("undo") is "z"."""
+    return show_key(BY_ID[action_id].keys[0])
+
+
+def phase_action(phase: str) -> Action | None:
+    """The action whose key runs through ``phase`` (None for the error, which has no key of its own)."""
+    return next((a for a in ACTIONS if a.phase == phase), None)
+
+
+def next_keys(phase: str) -> list[str]:
+    """The keys that run ``phase`` when it is the next one: ["b", "space"], or just ["space"] for the error."""
+    action = phase_action(phase)
+    space = press("next_phase")
+    return [space] if action is None else [press(action.id), space]
+
+
+def phase_keys(phase: str) -> str:
+    """The keys for the next phase in a hint: "b (or space)", or just "space" for the error."""
+    first, *rest = next_keys(phase)
+    return first + "".join(f" (or {k})" for k in rest)
+
+
+def hint(*action_ids: str, then: bool = False, capital: bool = False) -> str:
+    """ "press z to undo, g to make a new random guess or o to open another scenario".
+
+    ``then`` joins them with ", then" (one after the other); ``capital`` starts with "Press".
+    """
+    parts = [f"{press(a)} to {BY_ID[a].does}" for a in action_ids]
+    if then:
+        text = ", then ".join(parts)
+    elif len(parts) == 1:
+        text = parts[0]
+    else:
+        text = ", ".join(parts[:-1]) + " or " + parts[-1]
+    return ("Press " if capital else "press ") + text
+
+
+STOP_ACTIONS = {
+    "converged": ("undo", "guess", "open"),
+    "diverged": ("undo", "lr_down"),  # one after the other
+    "max_steps": ("undo", "guess", "open"),
+}
+
+
+def after_stop(reason: str, capital: bool = False) -> str:
+    """What to press once training has stopped for ``reason`` ("converged", "diverged", "max_steps")."""
+    return hint(*STOP_ACTIONS[reason], then=reason == "diverged", capital=capital)
+
+
+def scoped(scope: str) -> Iterator[Action]:
+    return (a for a in ACTIONS if a.scope == scope)
+
+
+def bindings(scope: str) -> list[BindingType]:
+    """Textual bindings for the actions of ``scope``."""
+    out: list[BindingType] = []
+    for a in scoped(scope):
+        if a.per_key:
+            out += [Binding(k, act, a.label, show=False) for k, act in zip(a.keys, a.per_key, strict=True)]
+        elif a.keys:
+            out.append(Binding(",".join(a.keys), a.id, a.label, show=a.footer, key_display=show_key(a.keys[0])))
+    return out
+
+
+def footer_items() -> list[tuple[str, str]]:
+    """(key, label) for each action the footer shows."""
+    return [(show_key(a.keys[0], short=True), a.label) for a in ACTIONS if a.footer and a.keys]
+
+
+def help_rows() -> list[tuple[str, str]]:
+    """(keys, what they do) for the help screen."""
+    return [(keys_of(a.id), a.help) for a in ACTIONS if a.help is not None and a.keys]
+
+
+def palette_items() -> list[tuple[str, str, str]]:
+    """(entry, key shown beside it, action id) for the command palette."""
+    return [(a.palette, f"key: {keys_of(a.id)}" if a.keys else "no key", a.id) for a in ACTIONS if a.palette]
+
+
+def key_names(keys: str) -> list[str]:
+    """'f b u + ?' (as typed after --keys) as Textual key names."""
+    names = {symbol: name for name, symbol in SYMBOLS.items() if len(symbol) == 1}
+    return [names.get(k, k) for k in keys.split()]
