@@ -93,8 +93,15 @@ ACTIONS: tuple[Action, ...] = (
         palette="Update every weight: one whole step",
         phase="update",
     ),
-    Action("undo", ("z",), label="Undo", help="undo (phase by phase)", does="undo", palette="Undo one phase"),
-    Action("redo", ("y",), label="Redo", help="redo", does="redo", palette="Redo one phase"),
+    Action(
+        "undo",
+        ("z",),
+        label="Undo",
+        help="undo the last change (a phase, the lr, a nudge)",
+        does="undo",
+        palette="Undo the last change",
+    ),
+    Action("redo", ("y",), label="Redo", help="redo what was undone", does="redo", palette="Redo what was undone"),
     Action(
         "lr_up",
         ("plus",),
