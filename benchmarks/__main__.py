@@ -16,7 +16,7 @@ from nnsim import one_blas_thread
 
 one_blas_thread()  # as `nnsim` runs, for what trains in this process (engine, headless rates); before NumPy loads
 
-from .common import ROOT, TABLE_HEADER
+from .common import ROOT, TABLE_HEADER  # noqa: E402
 
 NAMES = ["startup", "latency", "engine", "autoplay", "memory", "terminal_bytes", "classroom", "export"]
 
@@ -38,7 +38,8 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, StopIteration):
         pass
-    return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores{mem}, {system}, Python {platform.python_version()}"
 
 
 def main(argv: list[str]) -> int:

@@ -51,7 +51,14 @@ def run() -> list[Result]:
     reference = headless_rate()
     rate, fps = autoplay()
     return [
-        Result("auto-play", "digits, fastest speed, steps/s", f"{rate:.0f} steps/s", f"headless engine {reference:.0f} steps/s",
-               rate / reference, "", None),
+        Result(
+            "auto-play",
+            "digits, fastest speed, steps/s",
+            f"{rate:.0f} steps/s",
+            f"headless engine {reference:.0f} steps/s",
+            rate / reference,
+            "",
+            None,
+        ),
         Result("auto-play", "digits, redraws per second", f"{fps:.1f} frames/s", "", None, "≥ 10 frames/s", fps >= 10),
     ]

@@ -162,4 +162,7 @@ class Result:
         return f"| {self.benchmark} | {self.case} | {self.figure} | {self.reference} | {ratio} | {self.goal} | {met} |"
 
 
-TABLE_HEADER = "| benchmark | case | figure | reference (same run) | ratio | goal | met |\n| --- | --- | --- | --- | --- | --- | --- |"
+TABLE_HEADER = (
+    "| benchmark | case | figure | reference (same run) | ratio | goal | met |\n"
+    "| --- | --- | --- | --- | --- | --- | --- |"
+)

@@ -51,5 +51,7 @@ def run() -> list[Result]:
             goal, met = "< 50 ms", step < 0.050
         else:
             goal, met = "≤ reference + 16 ms", step - tab <= 0.016
-        results.append(Result("key latency, s", scenario, ms(step), f"tab (redraw only) {ms(tab)}", step / tab, goal, met))
+        results.append(
+            Result("key latency, s", scenario, ms(step), f"tab (redraw only) {ms(tab)}", step / tab, goal, met)
+        )
     return results

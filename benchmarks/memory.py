@@ -37,7 +37,14 @@ def run() -> list[Result]:
     out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, check=True).stdout
     r = json.loads(out)
     return [
-        Result("memory", f"digits, {STEPS:,} steps, peak RSS", f"{r['peak']:.0f} MB", f"after loading {r['loaded']:.0f} MB",
-               r["peak"] / r["loaded"], f"< {GOAL_MB} MB", r["peak"] < GOAL_MB),
+        Result(
+            "memory",
+            f"digits, {STEPS:,} steps, peak RSS",
+            f"{r['peak']:.0f} MB",
+            f"after loading {r['loaded']:.0f} MB",
+            r["peak"] / r["loaded"],
+            f"< {GOAL_MB} MB",
+            r["peak"] < GOAL_MB,
+        ),
         Result("memory", "history kept per step", f"{r['per_step']:.0f} bytes", "", None, "", None),
     ]

@@ -40,9 +40,15 @@ def run() -> list[Result]:
         r = measure(scenario, cols, height)
         plain = measure(scenario, cols, height, diff=False)
         goal = scenario == "y4x" and (cols, height) == (80, 24)
-        results.append(Result(
-            "terminal bytes per step", f"{scenario} {r['size']}", kb(r["step"]),
-            f"full repaint {kb(r['full'])}; Textual alone {kb(plain['step'])}/step",
-            r["ratio"], "≤ 4 KB" if goal else "", r["step"] <= GOAL if goal else None,
-        ))
+        results.append(
+            Result(
+                "terminal bytes per step",
+                f"{scenario} {r['size']}",
+                kb(r["step"]),
+                f"full repaint {kb(r['full'])}; Textual alone {kb(plain['step'])}/step",
+                r["ratio"],
+                "≤ 4 KB" if goal else "",
+                r["step"] <= GOAL if goal else None,
+            )
+        )
     return results

@@ -24,7 +24,7 @@ class Parser(argparse.ArgumentParser):
     -h and --help still print the full help. Subcommand parsers are made with this class too.
     """
 
-    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("nnsim").strip()
         raise UsageError(f"{command}: {message}" if command else message)
 

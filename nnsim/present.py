@@ -53,7 +53,7 @@ class LazyRows(Sequence[T], Generic[T]):
     def __len__(self) -> int:
         return self._n
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(self._n))]
         if i < 0:
@@ -163,19 +163,21 @@ def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> Lazy
     refs = param_refs(trainer.arch) if refs is None else refs
     single = single_param(trainer)
     up, g, probe = trainer.update_result, trainer.gradients, trainer.probe_result
-    just_updated = trainer.last_phase == "update" and up is not None
-    lr = fmt(up.learning_rate if just_updated else trainer.learning_rate)
+    if trainer.last_phase != "update":
+        up = None  # the row shows the last update only right after it
+    lr = fmt(up.learning_rate if up is not None else trainer.learning_rate)
 
     def row(n: int) -> ParamRow:
         ref = refs[n]
-        if just_updated:
+        grad: float | None
+        if up is not None:
             value, grad = ref.get(up.old), ref.get(up.grads)
         else:
             value = ref.get(trainer.params)
             grad = ref.get(g) if g is not None else None
         slope = fmt(probe.slope) if probe is not None and probe.ref == ref else ""
         cells = [ref.label(single), fmt(value), "" if grad is None else fmt(grad), slope, lr, "", ""]
-        if just_updated:
+        if up is not None:
             cells[5:] = [fmt(up.change(ref)), fmt(ref.get(up.new))]
         return ParamRow(ref, cells)
 
@@ -252,7 +254,8 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
         assert loss is not None and fp is not None
         if plain:
             lines.append(
-                f"Forward: y′ = {_m(ref.get(trainer.params))}·x for every row: {', '.join(_m(v) for v in fp.output[:8, 0])}."
+                f"Forward: y′ = {_m(ref.get(trainer.params))}·x for every row: "
+                f"{', '.join(_m(v) for v in fp.output[:8, 0])}."
             )
         formula = trainer.loss_fn.formula
         if len(loss.terms) <= 8:

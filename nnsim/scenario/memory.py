@@ -55,7 +55,8 @@ class Need(NamedTuple):
         """Where the total comes from, in one line."""
         text = (
             f"{self.params:,} parameters × {self.copies:,} copies ({WORKING_COPIES} to train, {self.checkpoints:,} "
-            f"checkpoints, one every {CHECKPOINT_EVERY} steps to max_steps = {self.max_steps:,}) = {size_text(self.params * self.copies * FLOAT_BYTES)}; {self.rows:,} rows × "
+            f"checkpoints, one every {CHECKPOINT_EVERY} steps to max_steps = {self.max_steps:,}) = "
+            f"{size_text(self.params * self.copies * FLOAT_BYTES)}; {self.rows:,} rows × "
             f"{self.nodes:,} nodes × {ARRAYS_PER_NODE} arrays = {size_text(self.activation_bytes)}"
         )
         if self.shuffled:

@@ -173,7 +173,7 @@ class ScreenDiff:
 def diffing(driver_class: type) -> type:
     """A subclass of a Textual driver whose output goes through a `ScreenDiff`."""
 
-    class Diffing(driver_class):  # type: ignore[misc, valid-type]
+    class Diffing(driver_class):
         def write(self, data: str) -> None:
             diff = self.__dict__.get("_nnsim_diff")
             if diff is None:

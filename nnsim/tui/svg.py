@@ -35,9 +35,8 @@ def cells_in_place(svg: str) -> str:
             part = part[lead:]
             if part:
                 content = html.escape(part, quote=False).replace(" ", "&#160;").replace("\xa0", "&#160;")
-                out.append(
-                    f'<text {cls} x="{round(left, 2):g}" {y} textLength="{round(cell * len(part), 2):g}" {clip}>{content}</text>'
-                )
+                length = round(cell * len(part), 2)
+                out.append(f'<text {cls} x="{round(left, 2):g}" {y} textLength="{length:g}" {clip}>{content}</text>')
             left += cell * len(part)
         return "".join(out)
 

@@ -181,7 +181,7 @@ def _large(trainer: Trainer, sample: int | None) -> list[RenderableType]:
             parts.extend(bars(out, [t.lstrip("d") for t in trainer.data.targets], target=target))
         else:
             line = Text()
-            for k, v in enumerate(out):
+            for v in out:
                 line.append(f"{signed(v, 2)}", style=value_style(v)).append(" ")
             parts.append(line)
     return parts

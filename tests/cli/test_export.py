@@ -59,7 +59,7 @@ def test_y4x_export_has_the_worked_example_numbers(tmp_path):
         "gradient": [-120.0],
         "new_value": [3.2],
     }
-    for s, (step, loss, grad, new) in zip(data["steps"], expected):
+    for s, (_step, loss, grad, new) in zip(data["steps"], expected):
         assert s["loss"] == pytest.approx(loss, rel=1e-12)
         assert s["gradient"][0] == pytest.approx(grad, rel=1e-12)
         assert s["new_value"][0] == pytest.approx(new, rel=1e-12)

@@ -163,7 +163,9 @@ def test_learning_rate_must_be_positive():
 
 def test_long_run_memory_is_bounded_and_undo_reaches_step_0():
     data = Dataset(("x",), ("y",), np.arange(5.0)[:, None], 4 * np.arange(5.0)[:, None])
-    t = Trainer(Architecture((1, 1), bias=False), data, Config(stop_loss=0, max_steps=20_000, learning_rate=0.001, seed=3))
+    t = Trainer(
+        Architecture((1, 1), bias=False), data, Config(stop_loss=0, max_steps=20_000, learning_rate=0.001, seed=3)
+    )
     t.run(steps=2000)
     assert len(t.history.checkpoints) <= 2000 // t.checkpoint_every + 2
     final = state(t)

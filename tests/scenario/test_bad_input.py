@@ -51,21 +51,65 @@ CASES = [
     # (name, how to change GOOD, what the message must contain)
     ("malformed_toml", lambda t: t.replace('name = "t"', "name = "), ["invalid TOML", "line 1"]),
     ("unknown_top_key", lambda t: "colour = 1\n" + t, ["colour", "unknown key"]),
-    ("unknown_training_key", lambda t: t + "learning_rat = 0.1\n", ["[training] learning_rat", "unknown key", "learning_rate"]),
-    ("wrong_type_lr", lambda t: t.replace("learning_rate = 0.01", 'learning_rate = "fast"'), ["[training] learning_rate", "expected a finite number", "'fast'"]),
-    ("wrong_type_hidden", lambda t: t.replace("hidden = []", 'hidden = "2"'), ["[network] hidden", "expected a list of layer sizes"]),
+    (
+        "unknown_training_key",
+        lambda t: t + "learning_rat = 0.1\n",
+        ["[training] learning_rat", "unknown key", "learning_rate"],
+    ),
+    (
+        "wrong_type_lr",
+        lambda t: t.replace("learning_rate = 0.01", 'learning_rate = "fast"'),
+        ["[training] learning_rate", "expected a finite number", "'fast'"],
+    ),
+    (
+        "wrong_type_hidden",
+        lambda t: t.replace("hidden = []", 'hidden = "2"'),
+        ["[network] hidden", "expected a list of layer sizes"],
+    ),
     ("wrong_type_bias", lambda t: t.replace("bias = false", "bias = 1"), ["[network] bias", "expected true or false"]),
-    ("zero_lr", lambda t: t.replace("learning_rate = 0.01", "learning_rate = 0"), ["[training] learning_rate", "expected a number > 0, got 0"]),
-    ("negative_lr", lambda t: t.replace("learning_rate = 0.01", "learning_rate = -0.5"), ["[training] learning_rate", "> 0", "-0.5"]),
-    ("missing_column", lambda t: t.replace('targets = ["y"]', 'targets = ["z"]'), ["[data] targets", "'z'", "columns: x, y"]),
+    (
+        "zero_lr",
+        lambda t: t.replace("learning_rate = 0.01", "learning_rate = 0"),
+        ["[training] learning_rate", "expected a number > 0, got 0"],
+    ),
+    (
+        "negative_lr",
+        lambda t: t.replace("learning_rate = 0.01", "learning_rate = -0.5"),
+        ["[training] learning_rate", "> 0", "-0.5"],
+    ),
+    (
+        "missing_column",
+        lambda t: t.replace('targets = ["y"]', 'targets = ["z"]'),
+        ["[data] targets", "'z'", "columns: x, y"],
+    ),
     ("ragged_inline_row", lambda t: t.replace("[1, 4]]", "[1]]"), ["[data] rows[1]", "expected 2 numbers"]),
     ("empty_dataset", lambda t: t.replace("rows = [[0, 0], [1, 4]]", "rows = []"), ["[data]", "empty"]),
-    ("softmax_one_output", lambda t: t.replace("bias = false", 'bias = false\noutput = "softmax"'), ["[network] output", "softmax needs at least 2 outputs"]),
-    ("weights_wrong_shape", lambda t: t.replace("bias = false", "bias = false\nweights = [[[1.0, 2.0]]]"), ["[network] weights[0]", "expected 1 × 1 numbers", "1 × 2"]),
-    ("weights_wrong_layers", lambda t: t.replace("hidden = []", "hidden = [2]\nweights = [[[1.0, 2.0]]]"), ["[network] weights", "expected 2 arrays"]),
+    (
+        "softmax_one_output",
+        lambda t: t.replace("bias = false", 'bias = false\noutput = "softmax"'),
+        ["[network] output", "softmax needs at least 2 outputs"],
+    ),
+    (
+        "weights_wrong_shape",
+        lambda t: t.replace("bias = false", "bias = false\nweights = [[[1.0, 2.0]]]"),
+        ["[network] weights[0]", "expected 1 × 1 numbers", "1 × 2"],
+    ),
+    (
+        "weights_wrong_layers",
+        lambda t: t.replace("hidden = []", "hidden = [2]\nweights = [[[1.0, 2.0]]]"),
+        ["[network] weights", "expected 2 arrays"],
+    ),
     ("bad_batch", lambda t: t + 'batch = "half"\n', ["[training] batch", '"full", "sample"']),
-    ("bad_choice", lambda t: t + 'loss = "l1"\n', ["[training] loss", "expected one of sse, half_sse, mse, cross_entropy", "'l1'"]),
-    ("ce_needs_softmax", lambda t: t + 'loss = "cross_entropy"\n', ["[training] loss", "cross_entropy needs a softmax or sigmoid output"]),
+    (
+        "bad_choice",
+        lambda t: t + 'loss = "l1"\n',
+        ["[training] loss", "expected one of sse, half_sse, mse, cross_entropy", "'l1'"],
+    ),
+    (
+        "ce_needs_softmax",
+        lambda t: t + 'loss = "cross_entropy"\n',
+        ["[training] loss", "cross_entropy needs a softmax or sigmoid output"],
+    ),
     ("reduction_only_ce", lambda t: t + 'reduction = "mean"\n', ["[training] reduction", "only to cross_entropy"]),
     ("no_data", lambda t: 'name = "t"\n', ["[data]", "missing"]),
     ("rows_and_file", lambda t: t.replace("rows = ", 'file = "d.csv"\nrows = '), ["[data]", "exactly one of rows"]),
@@ -129,12 +173,15 @@ def test_unknown_scenario_name(capsys):
     code = main(["run", "y5x"])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.strip() == "nnsim: error: y5x: no such scenario (shipped: y4x, linear, hidden, xor, digits; or give a path to a .toml file)"
+    assert (
+        err.strip() == "nnsim: error: y5x: no such scenario (shipped: y4x, linear, hidden, xor, digits; "
+        "or give a path to a .toml file)"
+    )
 
 
 def test_not_utf8(tmp_path, capsys):
     path = tmp_path / "s.toml"
-    path.write_bytes(b"name = \"\xff\"\n")
+    path.write_bytes(b'name = "\xff"\n')
     assert "not UTF-8" in check(path, capsys)
 
 

@@ -32,10 +32,31 @@ max_steps = 5
 """
 
 values = st.one_of(
-    st.integers(-10**20, 10**20).map(str),
+    st.integers(-(10**20), 10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.sampled_from(['"full"', '"sample"', '"relu"', '"softmax"', '"sse"', '"cross_entropy"', '"mean"', "true",
-                     "false", "[]", "[[]]", "[1, 2]", "[[0, 0], [1]]", '["x"]', '""', "{}", "0", "-1", "1e400"]),
+    st.sampled_from(
+        [
+            '"full"',
+            '"sample"',
+            '"relu"',
+            '"softmax"',
+            '"sse"',
+            '"cross_entropy"',
+            '"mean"',
+            "true",
+            "false",
+            "[]",
+            "[[]]",
+            "[1, 2]",
+            "[[0, 0], [1]]",
+            '["x"]',
+            '""',
+            "{}",
+            "0",
+            "-1",
+            "1e400",
+        ]
+    ),
     st.text(max_size=12).map(lambda s: '"' + s.replace("\\", "").replace('"', "") + '"'),
 )
 
@@ -84,8 +105,11 @@ def test_any_text_loads_or_gives_a_scenario_error(text):
         loads_or_explains(path)
 
 
-cells = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers().map(str),
-                  st.sampled_from(["", "x", " ", "1e999", "-", "0x10", '"1"']))
+cells = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers().map(str),
+    st.sampled_from(["", "x", " ", "1e999", "-", "0x10", '"1"']),
+)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)

@@ -49,7 +49,9 @@ async def test_ctrl_c_ends_every_session_cleanly(tmp_path):
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "nnsim", "serve", "--ssh", "--open", "--port", str(port), "hidden"],
-        stderr=subprocess.PIPE, text=True, env=env(tmp_path),
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(tmp_path),
     )
     try:
         deadline = time.monotonic() + 30

@@ -1,9 +1,6 @@
 """The screen keeps its meaning with 16 colours and with NO_COLOR: signs, numbers and symbols."""
 
-import pytest
-
 from .apps import make_app, screen_text
-
 
 SIXTEEN = """
 import asyncio, io, sys
@@ -16,7 +13,9 @@ async def main():
     app = NNSimApp(load("hidden"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("s", "f", "b")
-        console = Console(color_system="standard", force_terminal=True, file=sys.stdout, width=100, legacy_windows=False)
+        console = Console(
+            color_system="standard", force_terminal=True, file=sys.stdout, width=100, legacy_windows=False
+        )
         for strip in app.screen._compositor.render_strips():
             console.print(Segments(list(strip)))
         w = app.trainer.params.weights[0]
@@ -42,7 +41,9 @@ def test_sixteen_colours():
     assert sgr, "no colour at all"
     assert not [s for s in sgr if "38;2" in s or "48;2" in s or "38;5" in s or "48;5" in s]
     codes = {int(c) for s in sgr for c in s.split(";") if c}
-    assert codes <= set(range(0, 10)) | set(range(30, 38)) | set(range(40, 48)) | set(range(90, 98)) | set(range(100, 108)) | {39, 49}
+    assert codes <= set(range(0, 10)) | set(range(30, 38)) | set(range(40, 48)) | set(range(90, 98)) | set(
+        range(100, 108)
+    ) | {39, 49}
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     w00, w10 = plain.split("WEIGHTS ")[1].split()
     assert w00 in plain.split("WEIGHTS")[0] and w10 in plain.split("WEIGHTS")[0]

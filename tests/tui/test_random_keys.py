@@ -10,7 +10,29 @@ from nnsim.present import fmt
 from .apps import make_app, settled_text
 
 N_KEYS = int(__import__("os").environ.get("NNSIM_RANDOM_KEYS", "2000"))
-KEYS = ["g", "f", "b", "u", "space", "s", "z", "y", "plus", "minus", "e", "tab", "shift+tab", "up", "down", "left", "right", "x", "m", "left_square_bracket", "right_square_bracket"]
+KEYS = [
+    "g",
+    "f",
+    "b",
+    "u",
+    "space",
+    "s",
+    "z",
+    "y",
+    "plus",
+    "minus",
+    "e",
+    "tab",
+    "shift+tab",
+    "up",
+    "down",
+    "left",
+    "right",
+    "x",
+    "m",
+    "left_square_bracket",
+    "right_square_bracket",
+]
 
 
 async def test_two_thousand_random_keys(tmp_path):

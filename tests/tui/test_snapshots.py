@@ -50,7 +50,9 @@ class TestScreens:
     def test_bad_file_error(self, snap_compare, tmp_path, monkeypatch):
         monkeypatch.chdir(tmp_path)
         (tmp_path / "bad.toml").write_text('[data]\ninputs = ["x"]\ntargets = ["y"]\nfile = "missing.csv"\n')
-        assert snap_compare(make_app("y4x", tmp_path), press=["o", "tab", *"bad.toml", "enter"], terminal_size=(100, 30))
+        assert snap_compare(
+            make_app("y4x", tmp_path), press=["o", "tab", *"bad.toml", "enter"], terminal_size=(100, 30)
+        )
 
     def test_divergence_notice(self, snap_compare, tmp_path):
         async def diverge(pilot):

@@ -36,7 +36,9 @@ class GridTable(ScrollView, can_focus=True):
         & > .grid--cursor { background: $block-cursor-blurred-background; }
         & > .grid--total { text-style: bold; background: $boost; }
         & > .grid--odd { background: $boost; }
-        &:focus > .grid--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+        &:focus > .grid--cursor {
+            background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+        }
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
