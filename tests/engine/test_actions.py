@@ -8,20 +8,9 @@ import pytest
 from nnsim.engine import ParamRef, Phase, PhaseError, StopReason, TrainingStopped, actions, param_refs
 from nnsim.scenario import load, parse
 
+from .test_history import state
+
 W = ParamRef("w", 0, (0, 0))
-
-
-def fingerprint(t):
-    p = t.params
-    return (
-        [w.tobytes() for w in p.weights],
-        None if p.biases is None else [b.tobytes() for b in p.biases],
-        t.step_count,
-        t.last_phase,
-        t.learning_rate,
-        t.loss_history(),
-        None if t.stop is None else (t.stop.reason, t.stop.message),
-    )
 
 
 def busy_run(name: str):
@@ -59,13 +48,13 @@ def test_a_run_rebuilt_from_its_scenario_text_and_json_actions_is_bit_identical(
     records = [actions.from_json(d) for d in json.loads(wire)]
     assert records == t.actions()
     rebuilt = elsewhere.rebuilt(records)
-    assert fingerprint(rebuilt) == fingerprint(t)
+    assert state(rebuilt) == state(t)
     # and applying the records one by one to a fresh trainer (its first guess is records[0])
     step_by_step = parse(text, scenario.path).trainer()
     assert step_by_step.actions() == records[:1]
     for record in records[1:]:
         step_by_step.apply(record)
-    assert fingerprint(step_by_step) == fingerprint(t)
+    assert state(step_by_step) == state(t)
 
 
 def test_every_record_kind_round_trips_through_json():

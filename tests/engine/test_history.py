@@ -8,13 +8,16 @@ from nnsim.scenario import load
 
 
 def state(t: Trainer):
+    """Everything a run's numbers are: compared for bit-identical runs here and in test_actions."""
     p = t.params
     return (
         [w.tobytes() for w in p.weights],
         None if p.biases is None else [b.tobytes() for b in p.biases],
         t.step_count,
         t.last_phase,
+        t.learning_rate,
         t.loss_history(),
+        None if t.stop is None else (t.stop.reason, t.stop.message),
     )
 
 
