@@ -1,4 +1,4 @@
-"""Exporting a run: the compact CSV and JSON, their numbers, file names and failures."""
+"""Exporting a run: the CSV (10 digits) and the exact JSON with its action records, file names and failures."""
 
 import csv
 import errno
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import nnsim.export
+from nnsim.engine import actions, param_refs
 from nnsim.export import export, safe_name
 from nnsim.scenario import load
 from nnsim.trace import step_record
@@ -37,6 +38,30 @@ def trained(name, steps=None, **overrides):
     return trainer
 
 
+def ten_digits(value):
+    """The float a CSV cell holds for ``value``: rounded to 10 significant digits."""
+    return float(f"{value:.9e}")  # one digit before the point, nine after
+
+
+def significant_digits(cell):
+    """How many significant digits a CSV number is written with (0.00125 and 1.25e-05 both have 3)."""
+    mantissa = cell.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+    return len(mantissa)
+
+
+def rebuilt_from(data, name, **overrides):
+    """The run rebuilt from the export's action records, through JSON, on a new trainer of the scenario."""
+    records = [actions.from_json(record) for record in data["actions"]]
+    return load(name).trainer(**overrides).rebuilt(records)
+
+
+def assert_same_run(rebuilt, trainer):
+    """Bit-identical: every parameter's bytes and the whole loss history."""
+    assert [a.tobytes() for a in rebuilt.params.arrays()] == [a.tobytes() for a in trainer.params.arrays()]
+    assert rebuilt.loss_history() == trainer.loss_history()
+    assert rebuilt.step_count == trainer.step_count
+
+
 def test_y4x_export_has_the_worked_example_numbers(tmp_path):
     trainer = trained("y4x", 3)
     csv_path, json_path = export(trainer, "y4x", tmp_path)
@@ -49,46 +74,50 @@ def test_y4x_export_has_the_worked_example_numbers(tmp_path):
         expected.append((step, loss, grad, w - 0.01 * grad))
         w = w - 0.01 * grad
 
+    # CSV, for a spreadsheet: 10 significant digits, so 47.999999999999986 is 48
+    rows = read_csv(csv_path)
+    assert rows == [
+        ["step", "loss", "learning_rate", "w", "dL/dw"],
+        ["0", "", "", "2", ""],
+        ["1", "120", "0.01", "3.2", "-120"],
+        ["2", "19.2", "0.01", "3.68", "-48"],
+        ["3", "3.072", "0.01", "3.872", "-19.2"],
+    ]
+    for row, (step, loss, grad, new) in zip(rows[2:], expected, strict=True):
+        assert [int(row[0]), float(row[1]), float(row[2]), float(row[3]), float(row[4])] == [
+            step,
+            ten_digits(loss),
+            0.01,
+            ten_digits(new),
+            ten_digits(grad),
+        ]
+    # a spreadsheet's check of w − lr·g against the next value agrees to 10 digits
+    for before, after in itertools.pairwise(rows[1:]):
+        assert float(before[3]) - float(after[2]) * float(after[4]) == pytest.approx(float(after[3]), rel=1e-10)
+
+    # JSON, for a program: exact, the steps' losses, the final values and the records that rebuild the run
     data = strict_json(json_path)
     assert data["scenario"] == "y4x" and data["parameters"] == ["w"] and data["start"] == [2.0]
-    assert [s["step"] for s in data["steps"]] == [1, 2, 3]
-    assert data["steps"][0] == {
-        "step": 1,
-        "loss": 120.0,
-        "learning_rate": 0.01,
-        "gradient": [-120.0],
-        "new_value": [3.2],
-    }
-    for s, (_step, loss, grad, new) in zip(data["steps"], expected):
-        assert s["loss"] == pytest.approx(loss, rel=1e-12)
-        assert s["gradient"][0] == pytest.approx(grad, rel=1e-12)
-        assert s["new_value"][0] == pytest.approx(new, rel=1e-12)
-        assert set(s) == {"step", "loss", "learning_rate", "gradient", "new_value"}  # no per-sample trace
-    assert data["steps"][-1]["new_value"] == [trainer.params.weights[0][0, 0]]  # exactly the engine's number
+    assert data["steps"][0] == {"step": 1, "loss": 120.0, "learning_rate": 0.01}
+    for s, (step, loss, _grad, _new) in zip(data["steps"], expected, strict=True):
+        assert s == {"step": step, "loss": pytest.approx(loss, rel=1e-12), "learning_rate": 0.01}
+    assert [s["loss"] for s in data["steps"]] == [loss for _, loss in trainer.loss_history()]  # exactly the engine's
     assert data["end"] == {
         "stop": None,
         "message": "still training after 3 steps",
         "steps": 3,
         "loss": pytest.approx(float(np.sum((w * X - 4 * X) ** 2)), rel=1e-12),
+        "parameters": [trainer.params.weights[0][0, 0]],  # exactly the engine's number
     }
-
-    rows = read_csv(csv_path)
-    assert rows[0] == ["step", "loss", "learning_rate", "w", "dL/dw"]
-    assert rows[1] == ["0", "", "", "2.0", ""]
-    assert rows[2] == ["1", "120.0", "0.01", "3.2", "-120.0"]
-    assert len(rows) == 5
-    for row, s in zip(rows[2:], data["steps"]):  # the CSV holds exactly the JSON's numbers
-        assert [int(row[0]), float(row[1]), float(row[2]), float(row[3]), float(row[4])] == [
-            s["step"],
-            s["loss"],
-            s["learning_rate"],
-            s["new_value"][0],
-            s["gradient"][0],
-        ]
+    assert data["end"]["parameters"] == [pytest.approx(w, rel=1e-12)]
+    assert data["actions"] == [{"action": "guess", "seed": 0, "initial": True}] + [
+        {"action": phase} for _ in range(3) for phase in ("forward", "loss", "backward", "update")
+    ]
+    assert_same_run(rebuilt_from(data, "y4x"), trainer)
 
 
-def test_a_network_with_biases_matches_nnsim_run(tmp_path):
-    """hidden (4 → 2 → 1): every number equals the one `nnsim run --format json` prints for that step."""
+def test_the_csv_is_ten_digits_of_the_engine_and_the_json_rebuilds_the_run(tmp_path):
+    """hidden (4 → 2 → 1): each CSV number is the one `nnsim run --format json` prints, to 10 digits."""
     trainer = trained("hidden", 6)
     csv_path, json_path = export(trainer, "hidden", tmp_path)
     data = strict_json(json_path)
@@ -108,26 +137,95 @@ def test_a_network_with_biases_matches_nnsim_run(tmp_path):
         fresh.step()
         lines.append(step_record(fresh))
     assert data["start"] == in_order(lines[0]["weights"], lines[0]["biases"])
-    for s, line in zip(data["steps"], lines, strict=True):
-        assert s["loss"] == line["loss"] and s["learning_rate"] == 0.5
-        assert s["gradient"] == in_order(line["grad_weights"], line["grad_biases"])
-        assert s["new_value"] == in_order(line["new_weights"], line["new_biases"])
-        assert s["new_value"] == [v - 0.5 * g for v, g in zip(in_order(line["weights"], line["biases"]), s["gradient"])]
+    assert [(s["step"], s["loss"], s["learning_rate"]) for s in data["steps"]] == [
+        (k, line["loss"], 0.5) for k, line in enumerate(lines, 1)
+    ]
+    assert data["end"]["parameters"] == in_order(lines[-1]["new_weights"], lines[-1]["new_biases"])
 
     rows = read_csv(csv_path)
     assert rows[0][3:16] == names and rows[0][16:] == [f"dL/d{n}" for n in names]
-    assert [float(v) for v in rows[1][3:16]] == data["start"] and rows[1][16:] == [""] * 13
-    for row, s in zip(rows[2:], data["steps"], strict=True):
-        assert [float(v) for v in row[3:16]] == s["new_value"]
-        assert [float(v) for v in row[16:]] == s["gradient"]
+    assert [float(v) for v in rows[1][3:16]] == [ten_digits(v) for v in data["start"]] and rows[1][16:] == [""] * 13
+    for row, line in zip(rows[2:], lines, strict=True):
+        assert float(row[1]) == ten_digits(line["loss"]) and row[2] == "0.5"
+        assert [float(v) for v in row[3:16]] == [
+            ten_digits(v) for v in in_order(line["new_weights"], line["new_biases"])
+        ]
+        assert [float(v) for v in row[16:]] == [
+            ten_digits(v) for v in in_order(line["grad_weights"], line["grad_biases"])
+        ]
+        assert max(significant_digits(v) for v in row[1:]) == 10  # these numbers need all ten
+
+    assert_same_run(rebuilt_from(data, "hidden"), trainer)
 
 
-def test_per_sample_adds_the_batch_and_outputs(tmp_path):
-    _, json_path = export(trained("y4x", 2), "y4x", tmp_path, per_sample=True)
-    first, second = strict_json(json_path)["steps"]
-    assert first["rows"] == [0, 1, 2, 3, 4]
-    assert first["outputs"] == [[0.0], [2.0], [4.0], [6.0], [8.0]]  # 2·x
+def test_the_actions_rebuild_a_run_with_edits_and_an_earlier_run(tmp_path):
+    """A guess, a learning-rate change, a nudge, a typed-in value and a half-done step: all in the records."""
+    trainer = trained("hidden", 4)
+    trainer.guess(7)  # a new run: the export starts here, the records from the first guess
+    trainer.run(2)
+    trainer.set_learning_rate(0.25)
+    ref = param_refs(trainer.arch)[3]
+    trainer.probe(ref)
+    trainer.run(2)
+    trainer.set_param(ref, -0.125)
+    trainer.run(1)
+    trainer.forward()
+    trainer.loss()
+    _, json_path = export(trainer, "hidden", tmp_path)
+    data = strict_json(json_path)
+    assert [s["learning_rate"] for s in data["steps"]] == [0.5, 0.5, 0.25, 0.25, 0.25]
+    assert data["end"]["steps"] == 5
+    assert data["end"]["parameters"] == nnsim.export.flat(trainer.params.weights, trainer.params.biases).tolist()
+    kinds = [r["action"] for r in data["actions"]]
+    assert kinds.count("guess") == 2 and kinds.count("update") == 9 and kinds[-2:] == ["forward", "loss"]
+    assert {"action": "set_learning_rate", "value": 0.25} in data["actions"]
+    assert {"action": "set_param", "param": {"kind": "w", "layer": 0, "index": [1, 1]}, "value": -0.125} in data[
+        "actions"
+    ]
+    rebuilt = rebuilt_from(data, "hidden")
+    assert_same_run(rebuilt, trainer)
+    assert rebuilt.last_phase == trainer.last_phase == "loss" and rebuilt.learning_rate == 0.25
+
+
+def test_per_sample_adds_the_exact_gradients_new_values_batch_and_outputs(tmp_path):
+    trainer = trained("y4x", 2)
+    csv_path, json_path = export(trainer, "y4x", tmp_path, per_sample=True)
+    data = strict_json(json_path)
+    first, second = data["steps"]
+    assert first == {
+        "step": 1,
+        "loss": 120.0,
+        "learning_rate": 0.01,
+        "gradient": [-120.0],
+        "new_value": [3.2],
+        "rows": [0, 1, 2, 3, 4],
+        "outputs": [[0.0], [2.0], [4.0], [6.0], [8.0]],  # 2·x
+    }
+    assert second["gradient"] == [float(np.sum(2 * (3.2 * X - 4 * X) * X))] == [-47.999999999999986]
+    assert second["new_value"] == [trainer.params.weights[0][0, 0]] == data["end"]["parameters"]
     assert [o for [o] in second["outputs"]] == pytest.approx([0.0, 3.2, 6.4, 9.6, 12.8], rel=1e-12)  # 3.2·x
+    assert read_csv(csv_path)[2:] == [["1", "120", "0.01", "3.2", "-120"], ["2", "19.2", "0.01", "3.68", "-48"]]
+    assert_same_run(rebuilt_from(data, "y4x"), trainer)
+
+
+def test_the_default_json_is_small(tmp_path):
+    """y4x to convergence (11 steps): three numbers a step in the JSON, the parameters only in the CSV."""
+    trainer = trained("y4x")
+    csv_path, json_path = export(trainer, "y4x", tmp_path)
+    _, full_path = export(trainer, "y4x", tmp_path, per_sample=True)
+    data = strict_json(json_path)
+    assert len(data["steps"]) == trainer.step_count == 11
+    assert all(set(s) == {"step", "loss", "learning_rate"} for s in data["steps"])
+    lines = json_path.read_text().splitlines()
+    # the head (4 lines), 11 steps, "],", the end, "actions", the guess, 4 records a step, then the
+    # forward and loss that found the loss below stop_loss, and "]}"
+    assert len(lines) == 4 + 11 + 3 + 1 + 4 * 11 + 2 + 1
+    assert lines[-3:] == ['{"action":"forward"},', '{"action":"loss"}', "]}"]
+    assert all(line.startswith(("{", "]", '"')) for line in lines)  # compact: no indentation
+    assert json_path.stat().st_size < 2000 < full_path.stat().st_size
+    rows = read_csv(csv_path)
+    assert len(rows) == 13 and all(significant_digits(v) <= 10 for row in rows[1:] for v in row[1:] if v)
+    assert csv_path.stat().st_size < 450
 
 
 def test_mini_batches_and_the_end_of_a_converged_run(tmp_path):
@@ -144,6 +242,8 @@ def test_mini_batches_and_the_end_of_a_converged_run(tmp_path):
     final = data["steps"][-1]["new_value"][0]
     assert data["end"]["stop"] == "converged" and data["end"]["steps"] == trainer.step_count
     assert data["end"]["loss"] == pytest.approx(float(np.sum((final * X - 4 * X) ** 2)), rel=1e-12)
+    assert data["end"]["parameters"] == [final] == [trainer.params.weights[0][0, 0]]
+    assert_same_run(rebuilt_from(data, "y4x", batch=2, learning_rate=0.02), trainer)
 
 
 def test_a_diverged_run_writes_inf_and_nan_as_strings(tmp_path):
@@ -152,18 +252,27 @@ def test_a_diverged_run_writes_inf_and_nan_as_strings(tmp_path):
     csv_path, json_path = export(trainer, "y4x", tmp_path)
     data = strict_json(json_path)  # valid JSON: no bare NaN or Infinity
     assert data["end"]["stop"] == "diverged" and data["end"]["loss"] == "nan"  # inf·0 on the row x = 0
-    assert data["steps"] == [
-        {"step": 1, "loss": 120.0, "learning_rate": 1e307, "gradient": [-120.0], "new_value": ["inf"]}
-    ]
-    assert read_csv(csv_path)[-1] == ["1", "120.0", "1e+307", "inf", "-120.0"]
+    assert data["end"]["parameters"] == ["inf"]
+    assert data["steps"] == [{"step": 1, "loss": 120.0, "learning_rate": 1e307}]
+    assert read_csv(csv_path)[-1] == ["1", "120", "1e+307", "inf", "-120"]
+    rebuilt = rebuilt_from(data, "y4x", learning_rate=1e307)
+    assert_same_run(rebuilt, trainer)
+    assert rebuilt.stop == trainer.stop
 
 
 def test_before_any_step_there_is_only_the_start(tmp_path):
     csv_path, json_path = export(trained("y4x", 0), "y4x", tmp_path)
     data = strict_json(json_path)
     assert data["start"] == [2.0] and data["steps"] == []
-    assert data["end"] == {"stop": None, "message": "still training after 0 steps", "steps": 0, "loss": 120.0}
-    assert read_csv(csv_path) == [["step", "loss", "learning_rate", "w", "dL/dw"], ["0", "", "", "2.0", ""]]
+    assert data["end"] == {
+        "stop": None,
+        "message": "still training after 0 steps",
+        "steps": 0,
+        "loss": 120.0,
+        "parameters": [2.0],
+    }
+    assert data["actions"] == [{"action": "guess", "seed": 0, "initial": True}]
+    assert read_csv(csv_path) == [["step", "loss", "learning_rate", "w", "dL/dw"], ["0", "", "", "2", ""]]
 
 
 def test_an_export_never_overwrites(tmp_path):

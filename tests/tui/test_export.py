@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from nnsim.engine import actions
+from nnsim.scenario import load
 from nnsim.tui import app as app_module
 
 from .apps import make_app, screen_text, until
@@ -123,12 +125,22 @@ async def test_the_real_export_writes_new_files(tmp_path):
         data = json.loads((tmp_path / "nnsim-y4x-1.json").read_text())
         assert data["scenario"] == "y4x" and len(data["steps"]) == 3
         # the worked example: w = 2, L = Σ(2x − 4x)² = 120, dL/dw = Σ 2(2x − 4x)·x = −120, w ← 2 + 0.01·120
-        assert data["start"] == [2.0] and data["steps"][0]["loss"] == 120 and data["steps"][0]["gradient"] == [-120.0]
-        assert data["steps"][0]["new_value"] == [pytest.approx(3.2)]
+        assert data["start"] == [2.0] and data["steps"][0] == {"step": 1, "loss": 120.0, "learning_rate": 0.01}
         assert [s["loss"] for s in data["steps"]] == [v for _, v in app.trainer.loss_history()]
-        assert data["steps"][-1]["new_value"] == [app.trainer.params.weights[0][0, 0]]
+        assert data["end"]["parameters"] == [app.trainer.params.weights[0][0, 0]]  # exact
+        # the JSON's action records rebuild the run bit-identically
+        rebuilt = load("y4x").trainer().rebuilt(actions.from_json(r) for r in data["actions"])
+        assert rebuilt.params.weights[0].tobytes() == app.trainer.params.weights[0].tobytes()
+        assert rebuilt.loss_history() == app.trainer.loss_history()
+        # the CSV has 10 significant digits: the gradient −47.999999999999986 is −48
         rows = list(csv.DictReader((tmp_path / "nnsim-y4x-1.csv").open()))
-        assert [float(r["w"]) for r in rows] == [2.0] + [s["new_value"][0] for s in data["steps"]]
+        assert [(r["loss"], r["w"], r["dL/dw"]) for r in rows] == [
+            ("", "2", ""),
+            ("120", "3.2", "-120"),
+            ("19.2", "3.68", "-48"),
+            ("3.072", "3.872", "-19.2"),
+        ]
+        assert float(rows[-1]["w"]) == pytest.approx(app.trainer.params.weights[0][0, 0], rel=1e-10)
         (tmp_path / "nnsim-y4x-1.csv").write_text("mine")
         await pilot.press("x")
         assert await until(pilot, lambda: len(notes) == 2)
