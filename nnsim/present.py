@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from .engine import ParamRef, Trainer, param_refs
+from .engine import ParamRef, Phase, StopReason, Trainer, param_refs
 
 MAX_NAMED_INPUTS = 4  # more inputs than this are summarised rather than given a column each
 MAX_NAMED_OUTPUTS = 3
@@ -163,7 +163,7 @@ def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> Lazy
     refs = param_refs(trainer.arch) if refs is None else refs
     single = single_param(trainer)
     up, g, probe = trainer.update_result, trainer.gradients, trainer.probe_result
-    if trainer.last_phase != "update":
+    if trainer.last_phase != Phase.UPDATE:
         up = None  # the row shows the last update only right after it
     lr = fmt(up.learning_rate if up is not None else trainer.learning_rate)
 
@@ -230,7 +230,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
             f"backprop gives dL/d{p.ref.label(single)} = {_m(p.analytic)}"
         )
         return lines
-    if phase == "guess":
+    if phase == Phase.GUESS:
         if plain:
             w = ref.get(trainer.params)
             lines.append(f"Random guess: start somewhere, w = {_m(w)}, so the model is y′ = {_m(w)}·x.")
@@ -240,7 +240,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
                 f"({trainer.config.init} scheme, or the scenario's own first guess)."
             )
         lines.append("Next, forward propagation: compute y′ for every row.")
-    elif phase == "forward":
+    elif phase == Phase.FORWARD:
         assert fp is not None
         if plain:
             w = ref.get(trainer.params)
@@ -250,7 +250,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
                 f"Forward: z = a·W + b, then a = f(z), layer by layer from input to output, for {len(fp.rows)} samples."
             )
         lines.append("Next, the error: compare y′ with y and square the difference.")
-    elif phase == "loss":
+    elif phase == Phase.LOSS:
         assert loss is not None and fp is not None
         if plain:
             lines.append(
@@ -263,7 +263,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
         else:
             lines.append(f"Error: {formula} over {len(loss.terms)} samples = {_m(loss.total)}")
         lines.append("Next, backpropagation: the slope of the loss for every weight.")
-    elif phase == "backward":
+    elif phase == Phase.BACKWARD:
         g = trainer.gradients
         assert g is not None
         parts = trainer.contributions(ref)
@@ -277,7 +277,7 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
                 f"of a·δ = {_sum(parts, 4)} = {_m(total)}"
             )
         lines.append("Next, the update: move every weight against its slope.")
-    elif phase == "update":
+    elif phase == Phase.UPDATE:
         assert up is not None
         old, new = ref.get(up.old), ref.get(up.new)
         grad = ref.get(up.grads)
@@ -293,8 +293,8 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
 def _stop_line(trainer: Trainer) -> str:
     stop = trainer.stop
     assert stop is not None
-    if stop.reason == "converged":
+    if stop.reason == StopReason.CONVERGED:
         return f"Done: {stop.message}."
-    if stop.reason == "diverged":
+    if stop.reason == StopReason.DIVERGED:
         return f"Stopped: {stop.message}. The learning rate is too large."
     return f"Stopped: {stop.message}."

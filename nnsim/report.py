@@ -6,7 +6,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from .engine import Trainer
+from .engine import StopReason, Trainer
 from .present import PARAM_HEADERS, fmt, param_rows, sample_table
 from .trace import final_loss
 
@@ -50,5 +50,5 @@ def stop_line(trainer: Trainer) -> Text:
     if stop is None:
         loss = fmt(final_loss(trainer))
         return Text(f"Stopped after the requested {trainer.step_count} steps; loss over all rows {loss}", style="bold")
-    style = {"converged": "bold green", "diverged": "bold red"}.get(stop.reason, "bold yellow")
+    style = {StopReason.CONVERGED: "bold green", StopReason.DIVERGED: "bold red"}.get(stop.reason, "bold yellow")
     return Text(stop.message[0].upper() + stop.message[1:], style=style)

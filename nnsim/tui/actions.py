@@ -11,6 +11,8 @@ from dataclasses import KW_ONLY, dataclass
 
 from textual.binding import Binding, BindingType
 
+from ..engine import StopReason
+
 SYMBOLS = {
     "question_mark": "?",
     "plus": "+",
@@ -296,15 +298,15 @@ def hint(*action_ids: str, then: bool = False, capital: bool = False) -> str:
 
 
 STOP_ACTIONS = {
-    "converged": ("undo", "guess", "open"),
-    "diverged": ("undo", "lr_down"),  # one after the other
-    "max_steps": ("undo", "guess", "open"),
+    StopReason.CONVERGED: ("undo", "guess", "open"),
+    StopReason.DIVERGED: ("undo", "lr_down"),  # one after the other
+    StopReason.MAX_STEPS: ("undo", "guess", "open"),
 }
 
 
-def after_stop(reason: str, capital: bool = False) -> str:
-    """What to press once training has stopped for ``reason`` ("converged", "diverged", "max_steps")."""
-    return hint(*STOP_ACTIONS[reason], then=reason == "diverged", capital=capital)
+def after_stop(reason: StopReason, capital: bool = False) -> str:
+    """What to press once training has stopped for ``reason``."""
+    return hint(*STOP_ACTIONS[reason], then=reason == StopReason.DIVERGED, capital=capital)
 
 
 def scoped(scope: str) -> Iterator[Action]:

@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from ..engine import ParamRef, Trainer, TrainingStopped, param_refs
+from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, param_refs
 from ..export import export
 from ..scenario import Scenario, ScenarioError, load, shipped
 from .actions import after_stop, bindings, hint, key_names, palette_items, phase_keys
@@ -153,12 +153,12 @@ class NNSimApp(App[None]):
         self.query_one(ExplanationPane).show(t, self.ref)
         notice = self.query_one("#notice", Static)
         stop = t.stop
-        diverged = stop is not None and stop.reason == "diverged"
+        diverged = stop is not None and stop.reason == StopReason.DIVERGED
         notice.display = diverged
         if stop is not None and diverged:
             notice.update(
                 f"⚠ {stop.message}. The learning rate {t.learning_rate:g} is too large for this network: "
-                f"{after_stop('diverged')}."
+                f"{after_stop(StopReason.DIVERGED)}."
             )
 
     def watch_selected_sample(self) -> None:
@@ -183,7 +183,7 @@ class NNSimApp(App[None]):
         try:
             fn()
         except TrainingStopped as e:
-            reason = self.trainer.stop.reason if self.trainer.stop is not None else "max_steps"
+            reason = self.trainer.stop.reason if self.trainer.stop is not None else StopReason.MAX_STEPS
             stopped = f"{e}. {after_stop(reason, capital=True)}."
             self.notify(stopped, title="Training stopped", severity="warning")
         self.refresh_view()
@@ -192,14 +192,14 @@ class NNSimApp(App[None]):
         self._run(self.trainer.next)
 
     def action_forward(self) -> None:
-        self._run(lambda: self._through("loss"))
+        self._run(lambda: self._through(Phase.LOSS))
 
     def action_backprop(self) -> None:
-        self._run(lambda: self._through("backward"))
+        self._run(lambda: self._through(Phase.BACKWARD))
 
     def action_update(self) -> None:
         """Run through the update: one whole step from the start of a step (u and s)."""
-        self._run(lambda: self._through("update"))
+        self._run(lambda: self._through(Phase.UPDATE))
 
     def _through(self, phase: str) -> None:
         t = self.trainer

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from ..engine import ParamRef, Trainer
+from ..engine import ParamRef, Phase, Trainer
 from .art import BOLD, DIM, REVERSE, bars, heat_map, image, signed, value_style
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def node_values(trainer: Trainer, sample: int | None) -> list[np.ndarray | None]
         return values
     values[0] = trainer.data.x[sample]
     fp = trainer.forward_pass
-    if fp is not None and trainer.last_phase != "update":
+    if fp is not None and trainer.last_phase != Phase.UPDATE:
         where = np.nonzero(fp.rows == sample)[0]
         if where.size:
             for layer, a in enumerate(fp.a):

@@ -9,12 +9,19 @@ from rich.text import Text
 from textual.containers import HorizontalScroll, VerticalScroll
 from textual.widgets import Static
 
-from ...engine import ParamRef, Trainer
+from ...engine import ParamRef, Phase, StopReason, Trainer
 from ...present import explain, fmt
 from .. import topology
 from ..actions import after_stop, hint, next_keys, phase_keys
 from ..art import plot
 from .picture import Picture, PictureType
+
+STOP_STYLES = {StopReason.CONVERGED: "bold green", StopReason.DIVERGED: "bold red reverse"}
+STOP_WORDS = {
+    StopReason.CONVERGED: "✓ converged",
+    StopReason.DIVERGED: "✗ diverged",
+    StopReason.MAX_STEPS: "■ max steps",
+}
 
 
 class TopologyPane(VerticalScroll):
@@ -58,7 +65,7 @@ class LossPane(Picture):
                 grid = np.linspace(w - 5.0, w + 5.0, 81)
                 losses = trainer.loss_curve(ref, grid)
                 slope = None
-                if trainer.gradients is not None and trainer.last_phase in ("backward",):
+                if trainer.gradients is not None and trainer.last_phase == Phase.BACKWARD:
                     slope = ref.get(trainer.gradients)
                 elif trainer.probe_result is not None:
                     slope = trainer.probe_result.slope
@@ -184,8 +191,8 @@ class StatusBar(Static):
             if detail == 2:
                 t.append(f" ({' or '.join(next_keys(nxt))})", style="dim")
         else:
-            style = {"converged": "bold green", "diverged": "bold red reverse"}.get(stop.reason, "bold yellow")
-            word = {"converged": "✓ converged", "diverged": "✗ diverged", "max_steps": "■ max steps"}[stop.reason]
+            style = STOP_STYLES.get(stop.reason, "bold yellow")
+            word = STOP_WORDS[stop.reason]
             t.append(word, style=style)
         t.append(" │ ", style="dim")
         t.append(f"lr {fmt(trainer.learning_rate)}")
