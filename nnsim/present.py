@@ -163,8 +163,9 @@ def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> Lazy
     refs = param_refs(trainer.arch) if refs is None else refs
     single = single_param(trainer)
     up, g, probe = trainer.update_result, trainer.gradients, trainer.probe_result
-    if trainer.last_phase != Phase.UPDATE:
-        up = None  # the row shows the last update only right after it
+    if trainer.last_phase != Phase.UPDATE or probe is not None:
+        # the row shows the last update only right after it: a nudge since is about the new value
+        up = None
     lr = fmt(up.learning_rate if up is not None else trainer.learning_rate)
 
     def row(n: int) -> ParamRow:

@@ -49,6 +49,7 @@ def stop_line(trainer: Trainer) -> Text:
     stop = trainer.stop
     if stop is None:
         loss = fmt(final_loss(trainer))
-        return Text(f"Stopped after the requested {trainer.step_count} steps; loss over all rows {loss}", style="bold")
+        steps = f"{trainer.step_count} step{'' if trainer.step_count == 1 else 's'}"
+        return Text(f"Stopped after the requested {steps}; loss over all rows {loss}", style="bold")
     style = {StopReason.CONVERGED: "bold green", StopReason.DIVERGED: "bold red"}.get(stop.reason, "bold yellow")
     return Text(stop.message[0].upper() + stop.message[1:], style=style)

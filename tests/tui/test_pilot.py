@@ -2,7 +2,7 @@
 
 import pytest
 
-from nnsim.present import fmt
+from nnsim.present import fmt, param_rows
 from nnsim.tui.app import lr_steps
 
 from .apps import make_app, screen_text, settled_text, until
@@ -323,3 +323,15 @@ async def test_the_slope_shows_at_80x24(tmp_path):
         await pilot.press("f", "b")
         await pilot.pause()
         assert "w = 2, L = 120, slope -120" in screen_text(app)
+
+
+async def test_a_nudge_after_an_update_shows_the_new_value_beside_its_slope(tmp_path):
+    """After f b u, w is 3.2: the nudge's slope there is 2·Σ(3.2x − 4x)·x = −48, so the row shows 3.2, not the old 2."""
+    app = make_app("y4x", tmp_path)
+    async with app.run_test() as pilot:
+        await pilot.press("f", "b", "u")
+        row = param_rows(app.trainer)[0].cells
+        assert row[1:3] == ["2", "-120"] and row[5:] == ["1.2", "3.2"]  # the update, as it ran
+        await pilot.press("e")
+        row = param_rows(app.trainer)[0].cells
+        assert row[1] == "3.2" and row[3] == "-48" and row[5:] == ["", ""]
