@@ -23,7 +23,7 @@ import numpy as np
 
 from ..engine import Architecture, Config, Dataset, Params, Trainer
 from . import files, memory, schema
-from .schema import MAX_COLUMNS, MAX_LAYERS, MAX_VALUE, MAX_VALUE_TEXT, REQUIRED, TABLES, Key
+from .schema import MAX_COLUMNS, MAX_LAYER_SIZE, MAX_LAYERS, MAX_VALUE, MAX_VALUE_TEXT, REQUIRED, TABLES, Key
 from .text import quoted, visible
 
 PACKAGE_SCENARIOS = Path(__file__).parent.parent / "scenarios"  # in an installed wheel
@@ -217,7 +217,7 @@ class _Reader:
         if (
             not isinstance(value, list)
             or len(value) > MAX_LAYERS
-            or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in value)
+            or not all(isinstance(h, int) and not isinstance(h, bool) and 0 < h <= MAX_LAYER_SIZE for h in value)
         ):
             raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
         return value
@@ -391,7 +391,10 @@ class _Reader:
                 described = " × ".join(map(str, got)) if got is not None else "a ragged or non-numeric array"
                 want = " × ".join(map(str, shape))
                 raise self.fail(f"{where}[{k}]", f"expected {want} numbers, got {described} {_fmt(item)}")
-            arr = np.array(item, dtype=float)
+            try:
+                arr = np.array(item, dtype=float)
+            except OverflowError:  # an integer beyond any float
+                arr = np.full(shape, np.inf)
             if not (np.isfinite(arr).all() and np.abs(arr).max(initial=0) <= MAX_VALUE):
                 raise self.fail(f"{where}[{k}]", f"expected finite numbers at most {MAX_VALUE_TEXT} in size")
             out.append(arr)
@@ -401,8 +404,7 @@ class _Reader:
 def _shape(item: Any, depth: int) -> tuple[int, ...] | None:
     """The shape of ``item`` if it is nested lists ``depth`` deep of numbers (not booleans or strings), else None."""
     if depth == 0:
-        ok = isinstance(item, (int, float)) and not isinstance(item, bool)
-        return () if ok and (not isinstance(item, int) or abs(item) <= MAX_VALUE) else None
+        return () if isinstance(item, (int, float)) and not isinstance(item, bool) else None
     if not isinstance(item, list):
         return None
     inner = [_shape(v, depth - 1) for v in item]
@@ -440,22 +442,49 @@ class _Csv:
             columns = [c.strip() for c in header]
             if not columns:
                 raise self.fail(1, "empty header row (expected a header row of column names)")
+            seen: set[str] = set()
             for k, column in enumerate(columns, start=1):
                 if not column:
                     raise self.fail(1, f"header row must name every column (column {k} has no name)")
-                if column in columns[: k - 1]:
+                if column in seen:
                     raise self.fail(1, f"header row must name every column once ({_fmt(column)} repeats)")
+                seen.add(column)
+            n = len(columns)
             values = array.array("d")
             for row in rows:
+                if len(row) == n:
+                    done = len(values)
+                    try:
+                        values.extend(map(float, row))
+                        continue
+                    except ValueError:
+                        del values[done:]  # the row's numbers before the one that is not
                 if not row or all(not c.strip() for c in row):
                     continue
-                if len(row) != len(columns):
-                    raise self.fail(rows.line_num, f"expected {len(columns)} values (one per column), got {len(row)}")
+                if len(row) != n:
+                    raise self.fail(rows.line_num, f"expected {n} values (one per column), got {len(row)}")
                 for cell in row:
-                    values.append(self.number(rows.line_num, cell))
+                    self.number(rows.line_num, cell)
         except csv.Error as e:
             raise self.fail(rows.line_num, f"not a valid CSV file ({visible(str(e), 60)})") from None
-        return columns, np.frombuffer(values, dtype=float).reshape(-1, len(columns))
+        table = np.frombuffer(values, dtype=float).reshape(-1, n)
+        bad = np.flatnonzero(~(np.abs(table) <= MAX_VALUE).all(axis=1))  # inf and nan fail the test too
+        if len(bad):
+            self.explain(text, int(bad[0]))
+        return columns, table
+
+    def explain(self, text: str, index: int) -> None:
+        """Raise the error of the data row ``index`` (from 0), which holds a number too big or not finite."""
+        rows = csv.reader(io.StringIO(text, newline=""))
+        next(rows)
+        found = -1
+        for row in rows:
+            if row and any(c.strip() for c in row):
+                found += 1
+                if found == index:
+                    for cell in row:
+                        self.number(rows.line_num, cell)
+        raise AssertionError("a bad row that is not in the file")
 
     def number(self, line: int, cell: str) -> float:
         try:

@@ -16,6 +16,7 @@ LOSS_NAMES = tuple(name for name in LOSSES if name != "binary_cross_entropy")
 README_START = "<!-- scenario-keys:start -->"
 README_END = "<!-- scenario-keys:end -->"
 MAX_LAYERS = 100  # hidden layers
+MAX_LAYER_SIZE = 2**63 - 1  # nodes in one layer (the memory check refuses far fewer)
 MAX_VALUE = 1e15  # the largest data value, input (times scale), weight or bias, in size
 MAX_VALUE_TEXT = "1e15"
 MAX_COLUMNS = 10_000  # columns of a CSV file
