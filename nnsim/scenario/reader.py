@@ -116,7 +116,7 @@ def _shown(path: str | Path) -> str:
 
 
 def _fmt(value: Any) -> str:
-    return quoted(value, 40)
+    return quoted(value)
 
 
 def _number(value: Any) -> float | None:
