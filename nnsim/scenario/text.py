@@ -13,7 +13,7 @@ from typing import Any
 SHORT = 20  # characters of a string quoted in an error line
 
 _repr = reprlib.Repr()
-_repr.maxlevel, _repr.maxlist, _repr.maxtuple, _repr.maxdict, _repr.maxstring = 2, 4, 4, 4, SHORT
+_repr.maxlevel, _repr.maxlist, _repr.maxtuple, _repr.maxdict, _repr.maxstring = 3, 4, 4, 4, SHORT
 
 
 def visible(text: str, limit: int | None = None) -> str:
