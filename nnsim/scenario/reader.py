@@ -245,7 +245,8 @@ class _Reader:
         if problem:
             raise ScenarioError(f"{self.where}: {problem}")
         initial = self.initial(net, arch)
-        return Scenario(name, description, self.path, arch, data, config, initial)
+        # names are only ever shown: keep their control characters out of every view
+        return Scenario(visible(name), visible(description), self.path, arch, data, config, initial)
 
     def data(self, d: dict) -> Dataset:
         inputs = self.value(d, "data", "inputs")
@@ -278,7 +279,7 @@ class _Reader:
                 "[data] scale",
                 f"inputs times scale reach {biggest:.3g}, more than {MAX_VALUE_TEXT} (expected a smaller scale)",
             )
-        return Dataset(inputs, targets, x, y)
+        return Dataset(tuple(map(visible, inputs)), tuple(map(visible, targets)), x, y)
 
     def inline(self, d: dict) -> tuple[list[str], np.ndarray]:
         columns = list(self.value(d, "data", "columns"))

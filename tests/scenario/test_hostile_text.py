@@ -111,6 +111,18 @@ def test_control_characters_in_a_csv_header_or_cell_are_escaped(tmp_path, c):
     assert message.endswith(f"d.csv:2: expected numbers, got '{visible(c)}]0;title'") and safe(message)
 
 
+def test_names_descriptions_and_columns_that_load_carry_no_control_characters(tmp_path):
+    (tmp_path / "s.toml").write_text(
+        'name = "n\\u001b]0;title\\u0007"\ndescription = "d\\u009b2J\\u0000"\n'
+        + CSV_SCENARIO.replace("FILE", "d.csv").replace('inputs = ["x"]', 'inputs = ["x\\u001b[2J"]')
+    )
+    (tmp_path / "d.csv").write_text("x\x1b[2J,y\n0,0\n1,4\n")
+    s = load(tmp_path / "s.toml")
+    assert (s.name, s.description) == ("n\\x1b]0;title\\x07", "d\\x9b2J\\x00")
+    assert s.data.inputs == ("x\\x1b[2J",) and s.data.targets == ("y",)
+    assert s.data.x.tolist() == [[0.0], [1.0]]
+
+
 def test_a_path_with_control_characters_is_escaped(tmp_path, capsys):
     path = tmp_path / "a\x1b]0;pwned\x07.toml"
     assert main(["check", str(path)]) == 2
