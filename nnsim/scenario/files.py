@@ -25,6 +25,10 @@ class FileProblem(Exception):
     """Why a file cannot be read, in a few words (the caller adds the path)."""
 
 
+class FileMissing(FileProblem):
+    """There is no such file."""
+
+
 def data_limit() -> int:
     """The largest data (CSV) file, in bytes: NNSIM_MAX_FILE or 32 MB."""
     text = os.environ.get(ENV, "").strip()
@@ -48,7 +52,7 @@ def read_bytes(path: Path, limit: int) -> bytes:
             raise FileProblem(_kind(path))
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise FileProblem("file not found") from None
+        raise FileMissing("file not found") from None
     except IsADirectoryError:
         raise FileProblem("is a directory") from None
     except PermissionError:

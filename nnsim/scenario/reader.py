@@ -312,6 +312,8 @@ class _Reader:
         path = (self.path.parent / file) if not Path(file).is_absolute() else Path(file)
         try:
             data = files.read_bytes(path, files.data_limit())
+        except files.FileMissing:
+            raise self.fail("[data] file", f"data file {_shown(path)} not found") from None
         except files.FileProblem as e:
             raise self.fail("[data] file", f"data file {_shown(path)}: {e}") from None
         try:

@@ -91,8 +91,8 @@ def test_control_characters_in_keys_values_and_columns_are_escaped(tmp_path, c):
         INLINE + f'[training]\nloss = "l{esc}"\n': f"got 'l{shown}'",
         INLINE.replace('targets = ["y"]', f'targets = ["y{esc}"]'): f"column 'y{shown}' is not in the data",
         INLINE.replace("rows = [[0, 0], [1, 4]]", f'rows = [[0, "{esc}"]]'): f"got '{shown}'",
-        CSV_SCENARIO.replace("FILE", f"d{esc}.csv"): f"data file d{shown}.csv: "
-        + ("not a valid path" if c == "\x00" else "file not found"),
+        CSV_SCENARIO.replace("FILE", f"d{esc}.csv"): f"data file d{shown}.csv"
+        + (": not a valid path" if c == "\x00" else " not found"),
         CSV_SCENARIO.replace("FILE", f"d{esc}"): f"expected a path to a .csv file, got 'd{shown}'",
     }
     for text, want in cases.items():
