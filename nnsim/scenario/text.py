@@ -20,6 +20,8 @@ def visible(text: str, limit: int | None = None) -> str:
     """``text`` with every non-printable character written as an escape (``\\x1b``, ``\\ufeff``), cut to ``limit``."""
     if limit is not None and len(text) > limit:
         text = text[:limit] + "…"
+    if text.isprintable():
+        return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
