@@ -1,7 +1,8 @@
 """Scenario files: TOML describing a dataset, a network and how to train it.
 
 ``schema`` describes every key; ``reader`` reads a file into a :class:`Scenario` (refusing a network
-that would not fit in memory, see ``memory``).
+that would not fit in memory, see ``memory``; reading only regular files of a bounded size, see
+``files``). ``visible`` and ``quoted`` (from ``text``) make any text from a file or a client safe to print.
 """
 
 from .reader import (
@@ -16,6 +17,7 @@ from .reader import (
     shipped,
 )
 from .schema import LOSS_NAMES, TABLES, Key
+from .text import quoted, visible
 
 __all__ = [
     "LOSS_NAMES",
@@ -27,7 +29,9 @@ __all__ = [
     "ScenarioError",
     "load",
     "parse",
+    "quoted",
     "resolve",
     "scenario_dirs",
     "shipped",
+    "visible",
 ]

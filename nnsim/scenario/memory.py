@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..engine import Architecture, Trainer
+from .text import quoted
 
 ENV = "NNSIM_MAX_MEMORY"
 FLOAT_BYTES = 8
@@ -83,12 +84,13 @@ def size_text(n: int) -> str:
     raise AssertionError("unreachable")
 
 
-def parse_size(text: str) -> int:
+def parse_size(text: str, name: str = ENV) -> int:
     """'8G', '512M', '1.5T', '2GB' or a number of bytes; ValueError otherwise."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", text.upper())
-    if not match or float(match[1]) * UNITS[match[2]] < 1:
-        raise ValueError(f"{ENV}: expected a size such as 8G or 512M, got {text!r}")
-    return int(float(match[1]) * UNITS[match[2]])
+    size = float(match[1]) * UNITS[match[2]] if match and len(match[1]) <= 30 else 0.0
+    if not 1 <= size < 2**63:
+        raise ValueError(f"{name}: expected a size such as 8G or 512M, got {quoted(text)}")
+    return int(size)
 
 
 def machine_memory() -> tuple[int, str] | None:

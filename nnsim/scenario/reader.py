@@ -2,14 +2,19 @@
 
 Every problem is a :class:`ScenarioError` whose message names the file, the key (or the CSV line)
 and what was expected, so ``nnsim check`` can print it on one line. The keys, their types,
-defaults and checks come from :mod:`nnsim.scenario.schema`.
+defaults and checks come from :mod:`nnsim.scenario.schema`. Files are read only when they are
+regular files of a bounded size (see ``files``); a message quotes at most a short piece of a value,
+with control characters made visible (see ``text``), never a line of a file.
 """
 
 from __future__ import annotations
 
+import array
 import csv
+import io
 import math
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import Architecture, Config, Dataset, Params, Trainer
-from . import memory, schema
-from .schema import REQUIRED, TABLES, Key
+from . import files, memory, schema
+from .schema import MAX_COLUMNS, MAX_LAYER_SIZE, MAX_LAYERS, MAX_VALUE, MAX_VALUE_TEXT, REQUIRED, TABLES, Key
+from .text import quoted, visible
 
 PACKAGE_SCENARIOS = Path(__file__).parent.parent / "scenarios"  # in an installed wheel
 SOURCE_SCENARIOS = Path(__file__).parent.parent.parent / "scenarios"  # in a source checkout
@@ -65,38 +71,62 @@ def resolve(name_or_path: str) -> Path:
     if name_or_path in scenarios:
         return scenarios[name_or_path]
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists() or "/" in name_or_path:
+    if path.suffix == ".toml" or "/" in name_or_path or path.exists():  # exists() is False on a loop or NUL
         return path
     names = ", ".join(scenarios) or "none"
-    raise ScenarioError(f"{name_or_path}: no such scenario (shipped: {names}; or give a path to a .toml file)")
+    raise ScenarioError(f"{_shown(name_or_path)}: no such scenario (shipped: {names}; or give a path to a .toml file)")
 
 
 def load(name_or_path: str | Path) -> Scenario:
+    """The scenario a shipped name or a TOML file describes; ScenarioError says what is wrong."""
     path = resolve(str(name_or_path))
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a directory, expected a .toml file") from None
+        data = files.read_bytes(path, files.scenario_limit())
+    except files.FileProblem as e:
+        raise ScenarioError(f"{_shown(path)}: {e}") from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ScenarioError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise ScenarioError(f"{path}: cannot read ({e.strerror})") from None
+        raise ScenarioError(f"{_shown(path)}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     return parse(text, path)
 
 
 def parse(text: str, path: Path) -> Scenario:
+    """The scenario ``text`` (the contents of ``path``) describes."""
+    where = _shown(path)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
-    return _Reader(path).scenario(doc)
+        raise ScenarioError(f"{where}: invalid TOML: {visible(str(e), 100)}") from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: invalid TOML: nested too deeply") from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise ScenarioError(f"{where}: invalid TOML: a number with too many digits") from None
+    try:
+        return _Reader(path).scenario(doc)
+    except RecursionError:
+        raise ScenarioError(f"{where}: arrays or tables nested too deeply") from None
+    except MemoryError:
+        raise ScenarioError(f"{where}: too big to load") from None
+
+
+def _shown(path: str | Path) -> str:
+    """A path as a message shows it: control characters visible, at most 300 characters."""
+    return visible(str(path), 300)
 
 
 def _fmt(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return quoted(value)
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a float if it is a finite number at most MAX_VALUE in size, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int) and abs(value) > MAX_VALUE:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and abs(number) <= MAX_VALUE else None
 
 
 def _type_name(value: Any) -> str:
@@ -113,9 +143,10 @@ def _type_name(value: Any) -> str:
 class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.where = _shown(path)
 
     def fail(self, key: str, problem: str) -> ScenarioError:
-        return ScenarioError(f"{self.path}: {key}: {problem}")
+        return ScenarioError(f"{self.where}: {key}: {problem}")
 
     # --- keys, as the schema describes them -------------------------------------------------
     def table(self, doc: dict, name: str) -> dict:
@@ -123,7 +154,7 @@ class _Reader:
         allowed = [k.name for k in TABLES[name]]
         for key in doc:
             if key not in allowed:
-                raise self.fail(f"{where} {key}", f"unknown key (expected one of: {', '.join(allowed)})")
+                raise self.fail(f"{where} {visible(key, 40)}", f"unknown key (expected one of: {', '.join(allowed)})")
         return doc
 
     def value(self, doc: dict, table: str, name: str) -> Any:
@@ -140,7 +171,7 @@ class _Reader:
         if not isinstance(value, str):
             raise self.fail(where, f"expected a string, got {_type_name(value)} {_fmt(value)}")
         if key.choices and value not in key.choices:
-            raise self.fail(where, f"expected {key.expected()}; got {value!r}")
+            raise self.fail(where, f"expected {key.expected()}; got {_fmt(value)}")
         return value
 
     def check_name(self, where: str, value: Any, key: Key) -> str:
@@ -149,6 +180,8 @@ class _Reader:
         return value
 
     def check_number(self, where: str, value: Any, key: Key) -> float:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e300:
+            raise self.fail(where, f"expected a finite number, got {_fmt(value)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise self.fail(where, f"expected a finite number, got {_type_name(value)} {_fmt(value)}")
         if key.above is not None and value <= key.above:
@@ -161,7 +194,9 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(where, f"expected a whole number, got {_type_name(value)} {_fmt(value)}")
         if key.minimum is not None and value < key.minimum:
-            raise self.fail(where, f"expected a whole number >= {key.minimum:g}, got {value}")
+            raise self.fail(where, f"expected a whole number >= {key.minimum:g}, got {_fmt(value)}")
+        if key.maximum is not None and value > key.maximum:
+            raise self.fail(where, f"expected a whole number <= {key.maximum:,}, got {_fmt(value)}")
         return value
 
     def check_boolean(self, where: str, value: Any, key: Key) -> bool:
@@ -179,8 +214,10 @@ class _Reader:
         return tuple(value)
 
     def check_sizes(self, where: str, value: Any, key: Key) -> list[int]:
-        if not isinstance(value, list) or not all(
-            isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in value
+        if (
+            not isinstance(value, list)
+            or len(value) > MAX_LAYERS
+            or not all(isinstance(h, int) and not isinstance(h, bool) and 0 < h <= MAX_LAYER_SIZE for h in value)
         ):
             raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
         return value
@@ -206,17 +243,17 @@ class _Reader:
         config = self.config(train, net, arch, data)
         problem = self.memory_problem(arch, data, config)
         if problem:
-            raise ScenarioError(f"{self.path}: {problem}")
+            raise ScenarioError(f"{self.where}: {problem}")
         initial = self.initial(net, arch)
-        return Scenario(name, description, self.path, arch, data, config, initial)
+        # names are only ever shown: keep their control characters out of every view
+        return Scenario(visible(name), visible(description), self.path, arch, data, config, initial)
 
     def data(self, d: dict) -> Dataset:
         inputs = self.value(d, "data", "inputs")
         targets = self.value(d, "data", "targets")
         if set(inputs) & set(targets):
-            raise self.fail(
-                "[data] targets", f"a column cannot be both input and target: {sorted(set(inputs) & set(targets))}"
-            )
+            both = sorted(set(inputs) & set(targets))
+            raise self.fail("[data] targets", f"a column cannot be both input and target: {_fmt(both)}")
         scale = self.value(d, "data", "scale")
         has_rows, has_file = "rows" in d, "file" in d
         if has_rows == has_file:
@@ -228,17 +265,23 @@ class _Reader:
         for key, wanted in (("inputs", inputs), ("targets", targets)):
             missing = [c for c in wanted if c not in columns]
             if missing:
-                raise self.fail(
-                    f"[data] {key}", f"column {missing[0]!r} is not in the data (columns: {', '.join(columns)})"
-                )
-        if not values:
+                shown = ", ".join(visible(c, 20) for c in columns[:10]) + (", …" if len(columns) > 10 else "")
+                raise self.fail(f"[data] {key}", f"column {_fmt(missing[0])} is not in the data (columns: {shown})")
+        if not len(values):
             raise self.fail("[data]", "the dataset is empty (expected at least one row)")
-        table = np.asarray(values, dtype=float)
-        x = table[:, [columns.index(c) for c in inputs]] * scale
-        y = table[:, [columns.index(c) for c in targets]]
-        return Dataset(inputs, targets, x, y)
+        index = {c: k for k, c in enumerate(columns)}
+        with np.errstate(over="ignore"):  # an overflow is reported just below
+            x = values[:, [index[c] for c in inputs]] * scale
+        y = values[:, [index[c] for c in targets]]
+        biggest = float(np.abs(x).max())
+        if not biggest <= MAX_VALUE:
+            raise self.fail(
+                "[data] scale",
+                f"inputs times scale reach {biggest:.3g}, more than {MAX_VALUE_TEXT} (expected a smaller scale)",
+            )
+        return Dataset(tuple(map(visible, inputs)), tuple(map(visible, targets)), x, y)
 
-    def inline(self, d: dict) -> tuple[list[str], list[list[float]]]:
+    def inline(self, d: dict) -> tuple[list[str], np.ndarray]:
         columns = list(self.value(d, "data", "columns"))
         rows = d["rows"]
         if not isinstance(rows, list):
@@ -249,46 +292,37 @@ class _Reader:
                 raise self.fail(
                     f"[data] rows[{k}]", f"expected {len(columns)} numbers (one per column), got {_fmt(row)}"
                 )
-            for v in row:
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                    raise self.fail(f"[data] rows[{k}]", f"expected finite numbers, got {_fmt(v)}")
-            values.append([float(v) for v in row])
-        return columns, values
+            numbers = [_number(v) for v in row]
+            for v, number in zip(row, numbers):
+                if number is None:
+                    raise self.fail(
+                        f"[data] rows[{k}]", f"expected finite numbers at most {MAX_VALUE_TEXT} in size, got {_fmt(v)}"
+                    )
+            values.append(numbers)
+        return columns, np.array(values, dtype=float).reshape(len(values), len(columns))
 
-    def csv(self, d: dict) -> tuple[list[str], list[list[float]]]:
+    def csv(self, d: dict) -> tuple[list[str], np.ndarray]:
         file = d["file"]
         if not isinstance(file, str) or not file:
-            raise self.fail("[data] file", f"expected a path to a CSV file, got {_fmt(file)}")
+            raise self.fail("[data] file", f"expected a path to a .csv file, got {_fmt(file)}")
         if "columns" in d:
             raise self.fail("[data] columns", "only for inline rows; a CSV file names its columns in its header row")
+        if not file.lower().endswith(".csv"):  # never read (nor quote) a file that is not meant as data
+            raise self.fail("[data] file", f"expected a path to a .csv file, got {_fmt(file)}")
         path = (self.path.parent / file) if not Path(file).is_absolute() else Path(file)
         try:
-            with path.open(newline="", encoding="utf-8") as fh:
-                lines = list(csv.reader(fh))
-        except FileNotFoundError:
-            raise self.fail("[data] file", f"data file {path} not found") from None
-        except (OSError, UnicodeDecodeError, csv.Error) as e:
-            raise self.fail("[data] file", f"cannot read data file {path}: {e}") from None
-        if not lines:
-            raise ScenarioError(f"{path}: empty CSV file (expected a header row of column names)")
-        columns = [c.strip() for c in lines[0]]
-        if len(set(columns)) != len(columns) or not all(columns):
-            raise ScenarioError(f"{path}:1: header row must name every column once, got {_fmt(lines[0])}")
-        values = []
-        for lineno, row in enumerate(lines[1:], start=2):
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) != len(columns):
-                raise ScenarioError(f"{path}:{lineno}: expected {len(columns)} values (one per column), got {len(row)}")
-            try:
-                numbers = [float(c) for c in row]
-            except ValueError:
-                bad = next(c for c in row if not _is_float(c))
-                raise ScenarioError(f"{path}:{lineno}: expected numbers, got {bad.strip()!r}") from None
-            if not all(math.isfinite(v) for v in numbers):
-                raise ScenarioError(f"{path}:{lineno}: expected finite numbers, got {_fmt(row)}")
-            values.append(numbers)
-        return columns, values
+            data = files.read_bytes(path, files.data_limit())
+        except files.FileMissing:
+            raise self.fail("[data] file", f"data file {_shown(path)} not found") from None
+        except files.FileProblem as e:
+            raise self.fail("[data] file", f"data file {_shown(path)}: {e}") from None
+        try:
+            text = data.decode("utf-8-sig")  # a BOM is not part of the first column's name
+        except UnicodeDecodeError as e:
+            problem = f"cannot read data file {_shown(path)}: not UTF-8 text (at byte {e.start})"
+            raise self.fail("[data] file", problem) from None
+        del data
+        return _Csv(_shown(path)).read(text)
 
     def architecture(self, net: dict, data: Dataset) -> Architecture:
         hidden = self.value(net, "network", "hidden")
@@ -355,21 +389,113 @@ class _Reader:
             raise self.fail(where, f"expected {len(shapes)} arrays (one per layer{detail}), got {_fmt(value)}")
         out = []
         for k, (item, shape) in enumerate(zip(value, shapes)):
+            got = _shape(item, len(shape))
+            if got != shape:
+                described = " × ".join(map(str, got)) if got is not None else "a ragged or non-numeric array"
+                want = " × ".join(map(str, shape))
+                raise self.fail(f"{where}[{k}]", f"expected {want} numbers, got {described} {_fmt(item)}")
             try:
                 arr = np.array(item, dtype=float)
-            except (ValueError, TypeError):
-                arr = None
-            if arr is None or arr.shape != shape or not np.isfinite(arr).all():
-                got = " × ".join(map(str, arr.shape)) if arr is not None else "a ragged or non-numeric array"
-                want = " × ".join(map(str, shape))
-                raise self.fail(f"{where}[{k}]", f"expected {want} numbers, got {got} {_fmt(item)}")
+            except OverflowError:  # an integer beyond any float
+                arr = np.full(shape, np.inf)
+            if not (np.isfinite(arr).all() and np.abs(arr).max(initial=0) <= MAX_VALUE):
+                raise self.fail(f"{where}[{k}]", f"expected finite numbers at most {MAX_VALUE_TEXT} in size")
             out.append(arr)
         return out
 
 
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def _shape(item: Any, depth: int) -> tuple[int, ...] | None:
+    """The shape of ``item`` if it is nested lists ``depth`` deep of numbers (not booleans or strings), else None."""
+    if depth == 0:
+        return () if isinstance(item, (int, float)) and not isinstance(item, bool) else None
+    if not isinstance(item, list):
+        return None
+    inner = [_shape(v, depth - 1) for v in item]
+    if not inner:
+        return (0,) + (0,) * (depth - 1)
+    if any(s is None or s != inner[0] for s in inner):
+        return None
+    first = inner[0]
+    assert first is not None
+    return (len(item), *first)
+
+
+class _Csv:
+    """A CSV data file's text as its column names and a table of numbers; ScenarioError names the line."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, line: int, problem: str) -> ScenarioError:
+        return ScenarioError(f"{self.where}:{line}: {problem}" if line else f"{self.where}: {problem}")
+
+    def lines(self, text: str) -> Iterator[str]:
+        """The file's lines, refusing one with more fields than any data file has (before csv splits it)."""
+        for lineno, line in enumerate(io.StringIO(text, newline=""), start=1):
+            if line.count(",") >= MAX_COLUMNS:
+                raise self.fail(lineno, f"more than {MAX_COLUMNS:,} values in a row")
+            yield line
+
+    def read(self, text: str) -> tuple[list[str], np.ndarray]:
+        rows = csv.reader(self.lines(text))
+        try:
+            header = next(rows, None)
+            if header is None:
+                raise self.fail(0, "empty CSV file (expected a header row of column names)")
+            columns = [c.strip() for c in header]
+            if not columns:
+                raise self.fail(1, "empty header row (expected a header row of column names)")
+            seen: set[str] = set()
+            for k, column in enumerate(columns, start=1):
+                if not column:
+                    raise self.fail(1, f"header row must name every column (column {k} has no name)")
+                if column in seen:
+                    raise self.fail(1, f"header row must name every column once ({_fmt(column)} repeats)")
+                seen.add(column)
+            n = len(columns)
+            values = array.array("d")
+            for row in rows:
+                if len(row) == n:
+                    done = len(values)
+                    try:
+                        values.extend(map(float, row))
+                        continue
+                    except ValueError:
+                        del values[done:]  # the row's numbers before the one that is not
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(row) != n:
+                    raise self.fail(rows.line_num, f"expected {n} values (one per column), got {len(row)}")
+                for cell in row:
+                    self.number(rows.line_num, cell)
+        except csv.Error as e:
+            raise self.fail(rows.line_num, f"not a valid CSV file ({visible(str(e), 60)})") from None
+        table = np.frombuffer(values, dtype=float).reshape(-1, n)
+        bad = np.flatnonzero(~(np.abs(table) <= MAX_VALUE).all(axis=1))  # inf and nan fail the test too
+        if len(bad):
+            self.explain(text, int(bad[0]))
+        return columns, table
+
+    def explain(self, text: str, index: int) -> None:
+        """Raise the error of the data row ``index`` (from 0), which holds a number too big or not finite."""
+        rows = csv.reader(io.StringIO(text, newline=""))
+        next(rows)
+        found = -1
+        for row in rows:
+            if row and any(c.strip() for c in row):
+                found += 1
+                if found == index:
+                    for cell in row:
+                        self.number(rows.line_num, cell)
+        raise AssertionError("a bad row that is not in the file")
+
+    def number(self, line: int, cell: str) -> float:
+        try:
+            number = float(cell)
+        except ValueError:
+            raise self.fail(line, f"expected numbers, got {quoted(cell.strip())}") from None
+        if not math.isfinite(number):
+            raise self.fail(line, f"expected finite numbers, got {quoted(cell.strip())}")
+        if abs(number) > MAX_VALUE:
+            raise self.fail(line, f"expected numbers at most {MAX_VALUE_TEXT} in size, got {quoted(cell.strip())}")
+        return number

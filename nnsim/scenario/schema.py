@@ -15,6 +15,11 @@ REQUIRED = "required"  # the default of a key a scenario must give
 LOSS_NAMES = tuple(name for name in LOSSES if name != "binary_cross_entropy")
 README_START = "<!-- scenario-keys:start -->"
 README_END = "<!-- scenario-keys:end -->"
+MAX_LAYERS = 100  # hidden layers
+MAX_LAYER_SIZE = 2**63 - 1  # nodes in one layer (the memory check refuses far fewer)
+MAX_VALUE = 1e15  # the largest data value, input (times scale), weight or bias, in size
+MAX_VALUE_TEXT = "1e15"
+MAX_COLUMNS = 10_000  # columns of a CSV file
 
 # What a value of each type must be, as the error messages and the README say it.
 TYPES = {
@@ -24,9 +29,9 @@ TYPES = {
     "whole": "a whole number",
     "boolean": "true or false",
     "columns": "a non-empty list of column names",
-    "sizes": "a list of layer sizes (whole numbers > 0)",
+    "sizes": f"a list of layer sizes (whole numbers > 0, at most {MAX_LAYERS} layers)",
     "batch": '"full", "sample" or a whole number',
-    "file": "a path to a CSV file",
+    "file": "a path to a .csv file",
     "rows": "an array of rows",
     "arrays": "arrays of numbers, one per layer",
     "table": "a table",
@@ -48,6 +53,7 @@ class Key(NamedTuple):
     choices: tuple[str, ...] = ()
     above: float | None = None
     minimum: float | None = None
+    maximum: int | None = None  # the largest whole number allowed
     shown: str = ""  # the README's default, when it is not a value
 
     def expected(self) -> str:
@@ -55,7 +61,9 @@ class Key(NamedTuple):
         if self.choices:
             return "one of " + ", ".join(self.choices)
         text = TYPES[self.type]
-        if self.above is not None:
+        if self.maximum is not None:
+            text += f" from {self.minimum or 0:g} to {self.maximum:,}"
+        elif self.above is not None:
             text += f" > {self.above:g}"
         elif self.minimum is not None:
             text += f" >= {self.minimum:g}"
@@ -82,7 +90,7 @@ DATA = (
         "a CSV file with a header row, relative to the scenario file",
         shown="one of `rows` or `file`",
     ),
-    Key("scale", "number", 1.0, "every input is multiplied by this"),
+    Key("scale", "number", 1.0, f"every input is multiplied by this (the products at most {MAX_VALUE_TEXT} in size)"),
 )
 
 NETWORK = (
@@ -93,7 +101,7 @@ NETWORK = (
     Key("weights", "arrays", None, "explicit initial weights, n_in × n_out for each layer", shown="random guess"),
     Key("biases", "arrays", None, "explicit initial biases, n_out for each layer (with `weights`)", shown="zeros"),
     Key("init", "string", "xavier", "random guess scheme", choices=INIT_SCHEMES),
-    Key("seed", "whole", 0, "seed of the random guess and of mini-batch shuffling", minimum=0),
+    Key("seed", "whole", 0, "seed of the random guess and of mini-batch shuffling", minimum=0, maximum=2**32 - 1),
 )
 
 TRAINING = (
@@ -113,7 +121,7 @@ TRAINING = (
         "the rows of one step: all of them, one at a time in order, or a mini-batch of this many (seeded shuffle)",
     ),
     Key("stop_loss", "number", 1e-6, "stop once the loss is below this", minimum=0),
-    Key("max_steps", "whole", 1000, "stop after this many steps", minimum=1),
+    Key("max_steps", "whole", 1000, "stop after this many steps", minimum=1, maximum=10**9),
     Key("epsilon", "number", 1e-4, "the probe's nudge ε", above=0),
 )
 

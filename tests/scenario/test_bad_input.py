@@ -161,7 +161,7 @@ def test_unreadable_data_file(tmp_path, capsys):
 def test_data_file_is_a_directory(tmp_path, capsys):
     (tmp_path / "d.csv").mkdir()
     line = check(write(tmp_path, CSV_SCENARIO), capsys)
-    assert "[data] file" in line and "cannot read" in line
+    assert "[data] file" in line and "d.csv: is a directory" in line
 
 
 def test_missing_scenario_file(tmp_path, capsys):

@@ -132,7 +132,10 @@ def test_unknown_key_lists_the_schemas_keys():
         ('init = "ones"', "[network] init: expected one of xavier, he, normal, uniform, zeros; got 'ones'"),
         ("seed = -1", "[network] seed: expected a whole number >= 0, got -1"),
         ("seed = 1.5", "[network] seed: expected a whole number, got a number 1.5"),
-        ("hidden = [2, 0]", "[network] hidden: expected a list of layer sizes (whole numbers > 0), got [2, 0]"),
+        (
+            "hidden = [2, 0]",
+            "[network] hidden: expected a list of layer sizes (whole numbers > 0, at most 100 layers), got [2, 0]",
+        ),
     ],
 )
 def test_checks_come_from_the_schema(line, message):
