@@ -19,6 +19,12 @@ class SetupError(Exception):
     """The server cannot start (key files, address): one line for the user, exit 2."""
 
 
+def shown(text: str, limit: int = 80) -> str:
+    """Text a client sent, fit for a log line: control characters made visible (``\\x1b``), cut to `limit`."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    return out + ("…" if len(text) > limit else "")
+
+
 def serve_ssh(
     scenario: Path,
     *,

@@ -12,18 +12,21 @@ forwarding are refused, and a shell request starts nnsim, nothing else.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import re
 import signal
+import stat
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncssh
 
-from . import SetupError
+from . import SetupError, shown
 from .pty import PtyChild, WindowSize
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
@@ -64,44 +67,127 @@ def config_dir() -> Path:
     return Path(base) / "nnsim"
 
 
-def host_key(directory: Path | None = None) -> tuple[asyncssh.SSHKey, Path, bool]:
+# A key file or an authorized_keys file bigger than this is not one (and is not read into memory).
+MAX_KEY_FILE = 1 << 20
+
+
+class HostKey(NamedTuple):
+    key: asyncssh.SSHKey
+    path: Path
+    created: bool
+    warnings: list[str]
+
+
+def read_small_file(path: Path, limit: int = MAX_KEY_FILE) -> tuple[bytes, os.stat_result]:
+    """A regular file's bytes (at most `limit`) and its status; FileNotFoundError only if nothing is there.
+
+    Never blocks and never follows a link that goes nowhere: a FIFO, a device, a folder, a dangling or
+    looping symbolic link or a file over `limit` bytes is a SetupError with one line saying which.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise SetupError(f"{path}: a symbolic link to a file that does not exist") from None
+        raise
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise SetupError(f"{path}: a symbolic link that loops") from None
+        if e.errno == errno.ENOTDIR:
+            raise SetupError(f"{path}: cannot read (a folder on the way is a file)") from None
+        raise SetupError(f"{path}: cannot read ({e.strerror})") from None
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        kind = "a folder, not a file" if stat.S_ISDIR(status.st_mode) else "not a regular file"
+        raise SetupError(f"{path}: {kind}")
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            data = fh.read(limit + 1)
+        except OSError as e:
+            raise SetupError(f"{path}: cannot read ({e.strerror})") from None
+    if len(data) > limit:
+        raise SetupError(f"{path}: over {limit // 1024} KB, too big for a key file")
+    return data, status
+
+
+def host_key(directory: Path | None = None) -> HostKey:
     """The server's key: read from `directory`, or made once and saved there. Never replaced.
 
-    Returns (key, path, created).
+    A key file that group or others may read is used, with a warning in `warnings`.
     """
     directory = directory or config_dir()
     path = directory / HOST_KEY_NAME
-    if path.exists():
+    for _ in range(3):  # made by another server between our two looks: read that one
         try:
-            return asyncssh.read_private_key(path), path, False
-        except (OSError, ValueError, asyncssh.KeyImportError) as e:
-            raise SetupError(
-                f"{path}: cannot read the SSH host key ({e}); nnsim never replaces it: "
-                "repair it, or move it away to have a new one made"
-            ) from None
+            return _read_host_key(path)
+        except FileNotFoundError:
+            pass
+        try:
+            return _make_host_key(directory, path)
+        except FileExistsError:
+            continue
+    raise SetupError(f"{path}: appears and disappears; cannot use it as the SSH host key")
+
+
+def _read_host_key(path: Path) -> HostKey:
+    data, status = read_small_file(path)
+    try:
+        key = asyncssh.import_private_key(data)
+    except (ValueError, asyncssh.KeyImportError) as e:
+        raise SetupError(
+            f"{path}: cannot read the SSH host key ({e}); nnsim never replaces it: "
+            "repair it, or move it away to have a new one made"
+        ) from None
+    warnings = []
+    if status.st_mode & 0o044:
+        warnings.append(
+            f"WARNING: the host key {path} can be read by other users of this machine "
+            f"(mode {stat.S_IMODE(status.st_mode):o}); make it private with: chmod 600 {path}"
+        )
+    return HostKey(key, path, False, warnings)
+
+
+def _make_host_key(directory: Path, path: Path) -> HostKey:
+    """A new key saved at `path` (FileExistsError if something is there already)."""
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = asyncssh.generate_private_key("ssh-ed25519", comment="nnsim host key")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key.export_private_key())
-        (directory / (HOST_KEY_NAME + ".pub")).write_bytes(key.export_public_key())
-    except FileExistsError:  # another server made it a moment ago: use that one
-        return host_key(directory)
+    except FileExistsError:
+        raise SetupError(f"{directory}: not a folder; cannot keep the SSH host key there") from None
     except OSError as e:
         raise SetupError(f"{path}: cannot save the SSH host key ({e.strerror})") from None
-    return key, path, True
+    key = asyncssh.generate_private_key("ssh-ed25519", comment="nnsim host key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key.export_private_key())
+    except FileExistsError:
+        raise
+    except OSError as e:
+        raise SetupError(f"{path}: cannot save the SSH host key ({e.strerror})") from None
+    warnings = []
+    public = directory / (HOST_KEY_NAME + ".pub")
+    try:  # a convenience copy of the public half: never through a link, never into a FIFO
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        fd = os.open(public, flags, 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            fh.write(key.export_public_key())
+    except OSError as e:
+        warnings.append(f"could not write {public} ({e.strerror}); the host key itself is saved")
+    return HostKey(key, path, True, warnings)
 
 
 def authorized_keys(path: Path) -> asyncssh.SSHAuthorizedKeys:
     try:
-        return asyncssh.read_authorized_keys(str(path))
+        data, _ = read_small_file(path)
     except FileNotFoundError:
         raise SetupError(f"{path}: no such file; give --authorized-keys FILE, or --open to let anyone in") from None
-    except OSError as e:
-        raise SetupError(f"{path}: cannot read ({e.strerror})") from None
-    except ValueError as e:
-        raise SetupError(f"{path}: not an authorized_keys file ({e})") from None
+    try:
+        return asyncssh.import_authorized_keys(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise SetupError(f"{path}: not an authorized_keys file ({shown(str(e), 80)})") from None
 
 
 @dataclass
@@ -140,7 +226,8 @@ class Room:
 
     def say(self, text: str) -> None:
         if self.options.log:
-            sys.stderr.write(f"nnsim: {time.strftime('%H:%M:%S')} {text}\n")
+            # shown(): whatever a client put in `text` reaches the presenter's terminal as visible characters
+            sys.stderr.write(f"nnsim: {time.strftime('%H:%M:%S')} {shown(text, 2000)}\n")
             sys.stderr.flush()
 
 
@@ -410,7 +497,7 @@ class Server:
         auth = None
         if not options.open:  # checked first: a mistake here should not leave a new host key behind
             auth = authorized_keys(options.keys_file)
-        key, key_path, created = host_key(options.key_dir)
+        key, key_path, created, warnings = host_key(options.key_dir)
         room = Room(options)
         try:
             acceptor = await asyncssh.create_server(
@@ -435,6 +522,8 @@ class Server:
         room.port = acceptor.sockets[0].getsockname()[1]
         if created:
             room.say(f"made a new host key: {key_path}")
+        for warning in warnings:
+            room.say(warning)
         return cls(room, acceptor, key_path, key.get_fingerprint())
 
     async def stop(self, message: str = "nnsim: the server is stopping. Goodbye.") -> None:

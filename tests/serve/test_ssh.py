@@ -202,10 +202,10 @@ async def test_stopping_the_server_ends_every_session_and_its_process(start):
 
 
 def test_the_host_key_is_made_once_and_never_replaced(tmp_path):
-    key, path, created = host_key(tmp_path)
+    key, path, created, _ = host_key(tmp_path)
     assert created and path == tmp_path / HOST_KEY_NAME
     assert path.stat().st_mode & 0o777 == 0o600
-    again, _, created_again = host_key(tmp_path)
+    again, _, created_again, _ = host_key(tmp_path)
     assert not created_again and again.get_fingerprint() == key.get_fingerprint()
     path.write_text("not a key\n")
     with pytest.raises(SetupError, match="never replaces it"):
