@@ -10,6 +10,7 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncssh
@@ -59,7 +60,7 @@ def make_big(path: Path) -> None:
         fh.truncate(50 << 20)  # 50 MB of zeros (sparse: costs no disk)
 
 
-HOSTILE_KEYS = {
+HOSTILE_KEYS: dict[str, tuple[Callable[[Path], object], str]] = {
     "dangling-link": (make_dangling, "a symbolic link to a file that does not exist"),
     "self-link": (make_loop, "a symbolic link that loops"),
     "two-links-in-a-loop": (make_pair_loop, "a symbolic link that loops"),
