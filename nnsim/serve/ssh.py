@@ -12,10 +12,13 @@ forwarding are refused, and a shell request starts nnsim, nothing else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import re
+import resource
 import signal
+import socket
 import stat
 import sys
 import time
@@ -221,6 +224,8 @@ class Room:
 
     options: Options
     sessions: set[AppSession] = field(default_factory=set)
+    connections: set[AppServer] = field(default_factory=set)  # every SSH connection, logged in or not
+    freed: asyncio.Event = field(default_factory=asyncio.Event)  # set when a connection closes
     opened: int = 0
     port: int = 0
 
@@ -235,12 +240,20 @@ class AppServer(asyncssh.SSHServer):
     def __init__(self, room: Room) -> None:
         self.room = room
         self.peer = "?"
+        self.conn: asyncssh.SSHServerConnection | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.peer = f"{peer[0]}:{peer[1]}"
+        self.conn = conn
+        self.room.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.room.connections.discard(self)
+        self.room.freed.set()
 
     def begin_auth(self, username: str) -> bool:
+        self.peer = f"{shown(username, 32)}@{self.peer}"  # as the log shows it: control characters made visible
         return not self.room.options.open  # True: the client must authenticate (by public key)
 
     def password_auth_supported(self) -> bool:
@@ -479,14 +492,87 @@ class AppSession(asyncssh.SSHServerSession):
                 pass
 
 
-class Server:
-    """A running SSH server: `await Server.start(options)`, then `await server.stop()`."""
+# Descriptors (RLIMIT_NOFILE) kept free for the server itself and for sessions starting (a pty and a
+# pipe each, for a moment). A new connection is taken only while the open descriptors, plus one for
+# each connection (the pty its session may need), stay below the limit less this margin: with the
+# usual limit of 1024, several hundred sessions.
+FD_MARGIN = 32
+BUSY = b"nnsim: the server is busy (too many connections); please try again in a minute.\r\n"
+# Once said, "too many connections" is not said again for this long (it would flood the log otherwise).
+FULL_NOTICE_EVERY = 60.0
 
-    def __init__(self, room: Room, acceptor: asyncssh.SSHAcceptor, key_path: Path, fingerprint: str) -> None:
+
+def descriptor_limit() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def open_descriptors() -> int:
+    """How many descriptors this process has open (the limit, if it cannot even look)."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return len(os.listdir(folder)) - 1  # less the one listdir had open
+        except OSError as e:
+            if e.errno in (errno.EMFILE, errno.ENFILE):
+                return descriptor_limit()
+    return 0
+
+
+def listen(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for `host` (every address it names) and `port` (0: a free one, the same for all)."""
+    where = f"{host}:{port}"
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as e:
+        raise SetupError(f"cannot listen on {where} ({getattr(e, 'strerror', None) or e})") from None
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            if port == 0 and len(sockets) > 1:
+                address = (address[0], sockets[0].getsockname()[1], *address[2:])
+            sock.bind(address)
+            sock.listen(100)
+            sock.setblocking(False)
+    except OSError as e:
+        for sock in sockets:
+            sock.close()
+        raise SetupError(f"cannot listen on {where} ({e.strerror or e})") from None
+    return sockets
+
+
+class Server:
+    """A running SSH server: `await Server.start(options)`, then `await server.stop()`.
+
+    It accepts connections itself (and hands each to asyncssh): near the process's limit on open
+    files it turns new connections away with a line saying so, logs that once, and takes them
+    again as soon as descriptors are free.
+    """
+
+    def __init__(
+        self,
+        room: Room,
+        listeners: list[socket.socket],
+        connection_options: asyncssh.SSHServerConnectionOptions,
+        key_path: Path,
+        fingerprint: str,
+    ) -> None:
         self.room = room
-        self.acceptor = acceptor
+        self.listeners = listeners
+        self.connection_options = connection_options
         self.key_path = key_path
         self.fingerprint = fingerprint
+        self.fd_limit = descriptor_limit()
+        self.full = False  # turning connections away now
+        self.turned_away = 0
+        self._full_said = -FULL_NOTICE_EVERY
+        self._tasks: set[asyncio.Task] = set()
+        loop = asyncio.get_running_loop()
+        self._accepting = [loop.create_task(self._accept(sock)) for sock in listeners]
 
     @property
     def port(self) -> int:
@@ -499,38 +585,101 @@ class Server:
             auth = authorized_keys(options.keys_file)
         key, key_path, created, warnings = host_key(options.key_dir)
         room = Room(options)
-        try:
-            acceptor = await asyncssh.create_server(
-                lambda: AppServer(room),
-                options.host,
-                options.port,
-                server_host_keys=[key],
-                authorized_client_keys=auth,
-                encoding=None,
-                line_editor=False,
-                allow_pty=True,
-                allow_scp=False,
-                sftp_factory=None,
-                agent_forwarding=False,
-                x11_forwarding=False,
-                keepalive_interval=30,
-                keepalive_count_max=4,
-                login_timeout=60,
-            )
-        except OSError as e:
-            raise SetupError(f"cannot listen on {options.host}:{options.port} ({e.strerror or e})") from None
-        room.port = acceptor.sockets[0].getsockname()[1]
+        connection_options = asyncssh.SSHServerConnectionOptions(
+            server_factory=lambda: AppServer(room),
+            server_host_keys=[key],
+            authorized_client_keys=auth,
+            encoding=None,
+            line_editor=False,
+            allow_pty=True,
+            allow_scp=False,
+            sftp_factory=None,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            keepalive_interval=30,
+            keepalive_count_max=4,
+            login_timeout=60,
+        )
+        listeners = listen(options.host, options.port)
+        room.port = listeners[0].getsockname()[1]
         if created:
             room.say(f"made a new host key: {key_path}")
         for warning in warnings:
             room.say(warning)
-        return cls(room, acceptor, key_path, key.get_fingerprint())
+        return cls(room, listeners, connection_options, key_path, key.get_fingerprint())
 
+    # -- taking connections --------------------------------------------------------------------
+    def room_for_one_more(self) -> bool:
+        """Whether a new connection leaves enough descriptors free (see FD_MARGIN).
+
+        Each connection counts one more (its session's pty), and once more while it logs in (it may
+        not have told the room about itself yet): a burst of new connections errs on the safe side.
+        """
+        reserved = len(self.room.connections) + len(self._tasks)
+        return open_descriptors() + reserved < self.fd_limit - FD_MARGIN
+
+    async def _accept(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                sock, _ = await loop.sock_accept(listener)
+            except OSError as e:
+                if e.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    continue  # that one client's trouble (ECONNABORTED and the like)
+                self._now_full()  # not even one descriptor left: wait until one is given back
+                self.room.freed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.room.freed.wait(), 1.0)
+                continue
+            if not self.room_for_one_more():
+                self._now_full()
+                self.turned_away += 1
+                with contextlib.suppress(OSError):
+                    sock.send(BUSY)  # before SSH's own greeting: ssh shows it as the reason
+                sock.close()
+                continue
+            if self.full:
+                self.full = False
+                self.room.say(f"accepting connections again ({self.turned_away} turned away while busy)")
+                self.turned_away = 0
+            task = loop.create_task(self._connection(sock))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _now_full(self) -> None:
+        if self.full:
+            return
+        self.full = True
+        now = time.monotonic()
+        if now - self._full_said >= FULL_NOTICE_EVERY:
+            self._full_said = now
+            self.room.say(
+                f"too many connections for this process's limit of {self.fd_limit} open files: "
+                "turning new ones away until some close (raise the limit with `ulimit -n`)"
+            )
+
+    async def _connection(self, sock: socket.socket) -> None:
+        """One connection, handed to asyncssh: done once the client has logged in (or failed to)."""
+        try:
+            await asyncssh.run_server(sock, options=self.connection_options)
+        except (OSError, asyncssh.Error, TimeoutError):
+            pass  # a client that could not log in, went away or took too long: asyncssh has closed it
+
+    # -- stopping ------------------------------------------------------------------------------
     async def stop(self, message: str = "nnsim: the server is stopping. Goodbye.") -> None:
-        self.acceptor.close()
+        for task in self._accepting:
+            task.cancel()
+        await asyncio.gather(*self._accepting, return_exceptions=True)
+        for sock in self.listeners:
+            sock.close()
         await asyncio.gather(*(s.end(message) for s in list(self.room.sessions)))
         await asyncio.sleep(0.1)  # let the goodbye reach the clients before the connections go
-        await self.acceptor.wait_closed()
+        for connection in list(self.room.connections):
+            if connection.conn is not None:
+                connection.conn.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 async def serve_forever(options: Options) -> None:
