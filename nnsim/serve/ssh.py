@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import asyncssh
+from asyncssh.packet import SSHPacket, String
 
 from . import SetupError, shown
 from .pty import PtyChild, WindowSize
@@ -43,6 +44,8 @@ DEFAULT_IDLE_TIMEOUT = 30 * 60.0
 RESTORE_TERMINAL = (
     b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1004l\x1b[?1049l\x1b[?25h\x1b[0m"
 )
+# Window changes closer together than this (seconds) are merged: the app gets the last one.
+RESIZE_EVERY = 0.05
 # Client environment variables passed to the app (colour and language choices, nothing else).
 PASSED_ENV = ("NO_COLOR", "COLORTERM", "LANG", "LC_ALL", "LC_CTYPE")
 # The server's own variables that would mislead the app: a fixed size (Python's
@@ -262,8 +265,27 @@ class AppServer(asyncssh.SSHServer):
     def kbdint_auth_supported(self) -> bool:
         return False
 
-    def session_requested(self) -> AppSession:
-        return AppSession(self.room, self.peer)
+    def session_requested(self) -> tuple[asyncssh.SSHServerChannel, AppSession]:
+        assert self.conn is not None
+        channel = self.conn.create_server_channel(encoding=None)
+        channel.__class__ = AppChannel  # the same channel, keeping only the environment the app may use
+        return channel, AppSession(self.room, self.peer)
+
+
+class AppChannel(asyncssh.SSHServerChannel[bytes]):
+    """asyncssh's session channel, keeping only the environment variables the app may use.
+
+    asyncssh stores every ``env`` request a client sends, with no limit on their number: a client
+    could fill the server's memory with them. Here the names outside PASSED_ENV, and values that
+    `clean_value` rejects, are refused before anything is stored.
+    """
+
+    def _process_env_request(self, packet: SSHPacket) -> bool:
+        name, value = packet.get_string(), packet.get_string()
+        packet.check_end()
+        if name.decode("latin-1") not in PASSED_ENV or not clean_value(value.decode("latin-1")):
+            return False
+        return super()._process_env_request(SSHPacket(String(name) + String(value)))
 
 
 class AppSession(asyncssh.SSHServerSession):
@@ -286,6 +308,8 @@ class AppSession(asyncssh.SSHServerSession):
         self.last_input = time.monotonic()
         self.task: asyncio.Task[None] | None = None
         self._idle_handle: asyncio.TimerHandle | None = None
+        self._resize_handle: asyncio.TimerHandle | None = None
+        self._resize_waiting = False  # a window change came within RESIZE_EVERY of the last one
         self._end = asyncio.Event()
         self._end_message: str | None = None
 
@@ -334,12 +358,28 @@ class AppSession(asyncssh.SSHServerSession):
             self.child.write(data)
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        """A window change: passed on at once, but at most one per RESIZE_EVERY s (a storm ends in its last size)."""
         self.size = WindowSize.clamped(width, height, pixwidth, pixheight)
-        if self.child is not None:
+        if self._resize_handle is None:
+            self._apply_size()
+            self._resize_handle = asyncio.get_running_loop().call_later(RESIZE_EVERY, self._resize_settled)
+        else:
+            self._resize_waiting = True
+
+    def _resize_settled(self) -> None:
+        self._resize_handle = None
+        if self._resize_waiting:
+            self._resize_waiting = False
+            self._apply_size()
+            self._resize_handle = asyncio.get_running_loop().call_later(RESIZE_EVERY, self._resize_settled)
+
+    def _apply_size(self) -> None:
+        if self.child is not None and self.size is not None:
             try:
                 self.child.resize(self.size)
             except OSError as e:  # the app keeps its old size; nothing else is wrong
-                self.room.say(f"session {self.number}: window change to {width}×{height} failed ({e.strerror})")
+                cols, rows = self.size[:2]
+                self.room.say(f"session {self.number}: window change to {cols}×{rows} failed ({e.strerror})")
 
     def eof_received(self) -> bool:
         return False
@@ -466,8 +506,9 @@ class AppSession(asyncssh.SSHServerSession):
 
     def _close(self, code: int, message: str | None) -> None:
         """Give the slot back, tell the client `message` (if any) and close the channel with `code`."""
-        if self._idle_handle is not None:
-            self._idle_handle.cancel()
+        for handle in (self._idle_handle, self._resize_handle):
+            if handle is not None:
+                handle.cancel()
         if self in self.room.sessions:
             self.room.sessions.discard(self)
             if self.opened:
