@@ -16,6 +16,7 @@ import asyncssh
 
 from nnsim.serve.ssh import PASSED_ENV, Server
 
+from .terminal import Terminal
 from .test_ssh import LITTLE, connect, open_raw, read_until
 
 # The test process (server and client) must not grow by more than this during a storm.
@@ -115,3 +116,25 @@ async def test_what_a_client_sends_reaches_the_log_with_control_characters_visib
     assert "exec refused ('ls \\x1b]0;owned\\x07\\x1b[2J\\x9b31m')" in log
     assert "subsystem refused ('sftp\\x1b]0;owned\\x07')" in log
     assert not [c for c in log if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0]
+
+
+def peak_memory_kb(pid: int) -> int:
+    """The most memory process `pid` has held (VmHWM)."""
+    status = open(f"/proc/{pid}/status").read()
+    return int(status.split("VmHWM:")[1].split()[0])
+
+
+async def test_the_real_app_stays_responsive_and_small_through_a_window_change_storm(start):
+    server: Server = await start(open=True)
+    rng = random.Random(12)
+    async with await connect(server) as conn:
+        term = await Terminal.open(conn, 80, 24)
+        await term.wait_for("step 0")
+        for _ in range(10_000):  # sizes up to the 1000×1000 maximum, as fast as the client can send them
+            term.process.change_terminal_size(rng.randint(1, 1000), rng.randint(1, 1000))
+        term.resize(80, 24)
+        term.press("f")
+        await term.wait_for("loss 120", timeout=120)  # 2 s on a quiet machine
+        (session,) = server.room.sessions
+        assert session.child is not None and session.child.pid is not None
+        assert peak_memory_kb(session.child.pid) < 1_000_000  # under 100 MB on a quiet machine

@@ -14,6 +14,7 @@ import os
 import re
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -293,3 +294,39 @@ def test_the_server_class_is_textual_serves():
 
     assert issubclass(WebServer, Server)
     assert os.environ.get("TEXTUAL_DRIVER") is None
+
+
+async def test_on_every_address_the_page_names_the_address_the_browser_used(web):
+    server = await web("y4x", "--host", "0.0.0.0")
+    port = server.port
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.url + "/") as response:
+            assert f"ws://127.0.0.1:{port}/ws" in await response.text()
+        async with http.get(server.url + "/", headers={"Host": f"evil.example:{port}"}) as response:
+            page = await response.text()
+            assert "evil.example" not in page and f"ws://127.0.0.1:{port}/ws" in page
+        ws = await open_ws(http, server, f"http://127.0.0.1:{port}")  # the address it was reached at
+        await read_screen(ws, b"step 0")
+        await ws.close()
+        for origin in (f"http://0.0.0.0:{port}", f"http://evil.example:{port}"):
+            with pytest.raises(aiohttp.WSServerHandshakeError):
+                await open_ws(http, server, origin)
+    # A client that is not a browser can put control characters in Origin: refused, and logged visibly.
+    status = await asyncio.to_thread(raw_websocket_request, port, "http://evil\x1b]0;owned\x07.example")
+    assert re.match(rb"HTTP/1\.[01] 40[03] ", status), status  # aiohttp refuses the header itself: 400
+    server.proc.send_signal(signal.SIGINT)
+    assert server.proc.wait(timeout=30) == 0
+    log = server.log()
+    assert not [c for c in log if ord(c) < 32 and c != "\n"]
+
+
+def raw_websocket_request(port: int, origin: str) -> bytes:
+    """The status line the server answers a websocket upgrade with `origin`, sent byte for byte."""
+    request = (
+        "GET /ws?width=80&height=24 HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request.encode("latin-1"))
+        return sock.recv(4096).split(b"\r\n")[0]
