@@ -44,6 +44,8 @@ DEFAULT_IDLE_TIMEOUT = 30 * 60.0
 RESTORE_TERMINAL = (
     b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1004l\x1b[?1049l\x1b[?25h\x1b[0m"
 )
+# Session channels one connection may have open at once (each is a possible session; ssh opens one).
+MAX_CHANNELS = 4
 # Window changes closer together than this (seconds) are merged: the app gets the last one.
 RESIZE_EVERY = 0.05
 # Client environment variables passed to the app (colour and language choices, nothing else).
@@ -244,6 +246,7 @@ class AppServer(asyncssh.SSHServer):
         self.room = room
         self.peer = "?"
         self.conn: asyncssh.SSHServerConnection | None = None
+        self.channels: set[AppSession] = set()  # this connection's session channels open now
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         peer = conn.get_extra_info("peername") or ("?", 0)
@@ -265,11 +268,15 @@ class AppServer(asyncssh.SSHServer):
     def kbdint_auth_supported(self) -> bool:
         return False
 
-    def session_requested(self) -> tuple[asyncssh.SSHServerChannel, AppSession]:
+    def session_requested(self) -> tuple[asyncssh.SSHServerChannel, AppSession] | bool:
         assert self.conn is not None
+        if len(self.channels) >= MAX_CHANNELS:  # each costs memory even if it never starts the app
+            return False
         channel = self.conn.create_server_channel(encoding=None)
         channel.__class__ = AppChannel  # the same channel, keeping only the environment the app may use
-        return channel, AppSession(self.room, self.peer)
+        session = AppSession(self.room, self.peer, self.channels)
+        self.channels.add(session)
+        return channel, session
 
 
 class AppChannel(asyncssh.SSHServerChannel[bytes]):
@@ -296,9 +303,10 @@ class AppSession(asyncssh.SSHServerSession):
     child is stopped, the slot under --max-sessions freed and the channel closed.
     """
 
-    def __init__(self, room: Room, peer: str) -> None:
+    def __init__(self, room: Room, peer: str, siblings: set[AppSession] | None = None) -> None:
         self.room = room
         self.peer = peer
+        self.siblings = siblings if siblings is not None else set()  # its connection's open channels
         self.chan: asyncssh.SSHServerChannel | None = None
         self.term_type = DEFAULT_TERM
         self.size: WindowSize | None = None
@@ -396,6 +404,7 @@ class AppSession(asyncssh.SSHServerSession):
             self.child.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.siblings.discard(self)
         self.request_end(None)
 
     # -- the session's life --------------------------------------------------------------------

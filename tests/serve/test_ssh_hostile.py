@@ -13,8 +13,9 @@ import re
 import resource
 
 import asyncssh
+import pytest
 
-from nnsim.serve.ssh import PASSED_ENV, Server
+from nnsim.serve.ssh import MAX_CHANNELS, PASSED_ENV, Server
 
 from .terminal import Terminal
 from .test_ssh import LITTLE, connect, open_raw, read_until
@@ -138,3 +139,27 @@ async def test_the_real_app_stays_responsive_and_small_through_a_window_change_s
         (session,) = server.room.sessions
         assert session.child is not None and session.child.pid is not None
         assert peak_memory_kb(session.child.pid) < 1_000_000  # under 100 MB on a quiet machine
+
+
+async def test_one_connection_cannot_open_channels_without_end(start):
+    server: Server = await start(open=True, max_sessions=10, command=LITTLE)
+    async with await connect(server) as conn:
+        processes = [await open_raw(conn) for _ in range(MAX_CHANNELS)]
+        for process in processes:
+            await read_until(process, b"ready 80x24", bytearray())
+        for _ in range(50):
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await open_raw(conn)
+        assert len(server.room.sessions) == MAX_CHANNELS
+        (server_side,) = server.room.connections
+        processes[0].stdin.write(b"\x04")  # one ends: its place is free again
+        await processes[0].wait_closed()
+        for _ in range(200):
+            if len(server_side.channels) < MAX_CHANNELS:
+                break
+            await asyncio.sleep(0.05)
+        again = await open_raw(conn)
+        await read_until(again, b"ready 80x24", bytearray())
+    async with await connect(server) as other:  # another connection has its own channels
+        process = await open_raw(other)
+        await read_until(process, b"ready 80x24", bytearray())
