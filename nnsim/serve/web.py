@@ -45,6 +45,9 @@ GOODBYE = b"\r\nnnsim: the server is stopping. Goodbye.\r\n"
 # A ping's text is sent back: only a short one.
 MAX_PING = 64
 WILDCARDS = ("", "0.0.0.0", "::")
+# The event loop's complaints (asyncio logs one per failed accept when out of open files) are said
+# at most once in this many seconds each.
+TROUBLE_EVERY = 60.0
 
 log = logging.getLogger("nnsim.serve.web")
 
@@ -127,6 +130,7 @@ class WebServer(Server):
         self.taken = 0  # seats under max_sessions: tabs accepted, whether their app runs yet or not
         self.opened = 0
         self._refused: set[str] = set()
+        self._complained: dict[str, float] = {}
 
     # -- who may open a session --------------------------------------------------------------
     def allowed_hosts(self, request: web.Request) -> set[str]:
@@ -227,6 +231,19 @@ class WebServer(Server):
 
     async def on_startup(self, app: web.Application) -> None:
         """textual-serve prints a banner here; nnsim has said where it serves already."""
+        asyncio.get_running_loop().set_exception_handler(self._loop_trouble)
+
+    def _loop_trouble(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """asyncio's complaints (out of open files: one per failed accept), each said at most once a minute."""
+        message = str(context.get("message", "trouble in the event loop"))
+        now = time.monotonic()
+        if now - self._complained.get(message, -TROUBLE_EVERY) < TROUBLE_EVERY:
+            return
+        self._complained[message] = now
+        error = context.get("exception")
+        reason = f" ({error.strerror or error})" if isinstance(error, OSError) else f" ({error})" if error else ""
+        hint = "; raise the open-file limit with `ulimit -n`" if "out of system resource" in message else ""
+        log.warning("%s%s%s (said once a minute at most)", message, reason, hint)
 
     async def on_shutdown(self, app: web.Application) -> None:
         """Ctrl+C: end every session at once (aiohttp then waits for their handlers, now quick)."""

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -330,3 +331,60 @@ def raw_websocket_request(port: int, origin: str) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(request.encode("latin-1"))
         return sock.recv(4096).split(b"\r\n")[0]
+
+
+def few_files() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+
+
+async def test_idle_sockets_beyond_the_open_file_limit_are_one_log_line_and_it_recovers(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nnsim", "serve", "--web", "--port", str(port)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env(tmp_path),
+        preexec_fn=few_files,
+    )
+    server = WebServerProcess(proc, port)
+    idle: list[socket.socket] = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            deadline = time.monotonic() + STARTUP
+            while True:
+                try:
+                    async with http.get(server.url + "/") as response:
+                        assert response.status == 200
+                        break
+                except aiohttp.ClientConnectionError:
+                    assert time.monotonic() < deadline and proc.poll() is None, "the web server did not start"
+                    await asyncio.sleep(0.2)
+            stderr = proc.stderr
+            assert stderr is not None
+            lines: list[str] = []
+            reader = threading.Thread(target=lambda: lines.extend(stderr), daemon=True)
+            reader.start()
+            for _ in range(140):
+                idle.append(socket.create_connection(("127.0.0.1", port), timeout=30))
+            deadline = time.monotonic() + STARTUP
+            while not any("Too many open files" in line for line in lines):  # the server ran into its limit
+                assert time.monotonic() < deadline, lines
+                await asyncio.sleep(0.1)
+            for sock in idle:
+                sock.close()
+            idle.clear()
+            async with http.get(server.url + "/", timeout=aiohttp.ClientTimeout(total=60)) as response:
+                assert response.status == 200  # it took connections again
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        reader.join(timeout=30)
+        log = "".join(lines)
+    finally:
+        for sock in idle:
+            sock.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert log.count("Too many open files") == 1 and "ulimit -n" in log
+    assert "Traceback" not in log and len(log.splitlines()) < 10, log
