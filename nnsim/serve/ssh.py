@@ -233,6 +233,14 @@ class Room:
     freed: asyncio.Event = field(default_factory=asyncio.Event)  # set when a connection closes
     opened: int = 0
     port: int = 0
+    said: dict[str, float] = field(default_factory=dict)  # when say_now_and_then last said each kind
+
+    def say_now_and_then(self, kind: str, text: str, every: float = 60.0) -> None:
+        """say(text), but at most once in `every` seconds for each `kind` (a client can repeat it at will)."""
+        now = time.monotonic()
+        if now - self.said.get(kind, -every) >= every:
+            self.said[kind] = now
+            self.say(text)
 
     def say(self, text: str) -> None:
         if self.options.log:
@@ -328,7 +336,8 @@ class AppSession(asyncssh.SSHServerSession):
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes) -> bool:
         self.term_type = clean_term(term_type)
         if term_type and self.term_type != term_type:
-            self.room.say(f"{self.peer}: terminal type {term_type[:40]!r} replaced by {DEFAULT_TERM}")
+            text = f"{self.peer}: terminal type {term_type[:40]!r} replaced by {DEFAULT_TERM}"
+            self.room.say_now_and_then("term", text)
         self.size = WindowSize.clamped(*term_size)
         return True
 
@@ -336,11 +345,11 @@ class AppSession(asyncssh.SSHServerSession):
         return True
 
     def exec_requested(self, command: str) -> bool:
-        self.room.say(f"{self.peer}: exec refused ({command[:40]!r})")
+        self.room.say_now_and_then("exec", f"{self.peer}: exec refused ({command[:40]!r})")
         return False
 
     def subsystem_requested(self, subsystem: str) -> bool:
-        self.room.say(f"{self.peer}: subsystem refused ({subsystem[:40]!r})")
+        self.room.say_now_and_then("subsystem", f"{self.peer}: subsystem refused ({subsystem[:40]!r})")
         return False
 
     def session_started(self) -> None:
@@ -353,7 +362,7 @@ class AppSession(asyncssh.SSHServerSession):
             return
         if len(self.room.sessions) >= opts.max_sessions:
             self._refuse(f"nnsim: all {opts.max_sessions} sessions are in use; please try again in a few minutes.")
-            self.room.say(f"{self.peer}: turned away, {opts.max_sessions} sessions in use")
+            self.room.say_now_and_then("full", f"{self.peer}: turned away, {opts.max_sessions} sessions in use")
             return
         self.room.sessions.add(self)  # the slot: given back by _run, however the session ends
         self.room.opened += 1
@@ -387,7 +396,8 @@ class AppSession(asyncssh.SSHServerSession):
                 self.child.resize(self.size)
             except OSError as e:  # the app keeps its old size; nothing else is wrong
                 cols, rows = self.size[:2]
-                self.room.say(f"session {self.number}: window change to {cols}×{rows} failed ({e.strerror})")
+                text = f"session {self.number}: window change to {cols}×{rows} failed ({e.strerror})"
+                self.room.say_now_and_then("resize", text)
 
     def eof_received(self) -> bool:
         return False

@@ -183,7 +183,10 @@ class WebServer(Server):
                 )
             raise web.HTTPForbidden(text="nnsim: sessions open only from this server's own page\n")
         if self.taken >= self.max_sessions:
-            log.info("turned away a browser, %d sessions in use", self.max_sessions)
+            now = time.monotonic()
+            if now - self._complained.get("full", -TROUBLE_EVERY) >= TROUBLE_EVERY:  # a tab can retry at will
+                self._complained["full"] = now
+                log.info("turned away a browser, %d sessions in use (said once a minute at most)", self.max_sessions)
             return await self._turn_away(request)
         size = clamp_size(*(_whole(request.query.get(k, d)) for k, d in (("width", "80"), ("height", "24"))))
         width, height = size or (80, 24)
@@ -303,7 +306,7 @@ def check_public_url(text: str) -> str:
     except ValueError:
         url = None
     if url is None or url.scheme not in ("http", "https") or not url.host or url.query_string or url.fragment:
-        raise SetupError(f"--public-url: expected http://HOST[:PORT] or https://HOST[:PORT], got {shown(text)!r}")
+        raise SetupError(f"--public-url: expected http://HOST[:PORT] or https://HOST[:PORT], got '{shown(text)}'")
     return str(url).rstrip("/")
 
 
@@ -329,6 +332,8 @@ def serve(
         max_sessions=max_sessions,
     )
     where = public_url or f"http://{server._shown_host()}:{port}"
+    if public_url is None and host.lower() in WILDCARDS:
+        where = f"every address of this machine, port {port} ({where} here)"
     sys.stderr.write(
         f"nnsim: {time.strftime('%H:%M:%S')} serving {name} on {where} "
         f"(up to {max_sessions} sessions; Ctrl+C to stop)\n"

@@ -288,6 +288,16 @@ def test_a_bad_public_url_is_one_line(tmp_path):
     )
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "\x1b" not in r.stderr
     assert r.stderr.startswith("nnsim: error: serve --web: --public-url: expected http")
+    assert r.stderr.endswith("got 'nonsense\\x1b[2J'\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "nnsim", "serve", "--ssh", "--public-url", "https://x.org", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(tmp_path),
+        check=False,
+    )
+    assert r.returncode == 2 and r.stderr == "nnsim: error: serve: --public-url is for --web\n"
 
 
 def test_the_server_class_is_textual_serves():
