@@ -109,7 +109,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--open", action="store_true", help="--ssh: let anyone in without a key (trusted networks only)")
     serve.add_argument(
-        "--max-sessions", type=_count, default=50, metavar="N", help="--ssh: concurrent sessions (default 50)"
+        "--max-sessions", type=_count, default=50, metavar="N", help="sessions at once, SSH or browser (default 50)"
+    )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        default=None,
+        help="--web: the address browsers use when it is not --host's (a name, a proxy: https://nnsim.example.org)",
     )
     serve.add_argument(
         "--idle-timeout",
@@ -332,6 +338,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError("serve: say how: --ssh (a server attendees reach with ssh) or --web (a browser)")
     if args.web and (args.open or args.authorized_keys):
         raise UsageError("serve: --open and --authorized-keys are for --ssh")
+    if args.ssh and args.public_url:
+        raise UsageError("serve: --public-url is for --web")
     scenario = load(args.scenario)  # fail now, not in every session
     from . import serve
 
@@ -348,7 +356,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 idle_minutes=args.idle_timeout,
             )
         else:
-            serve.serve_web(scenario.path, name=scenario.name, host=args.host, port=args.port)
+            serve.serve_web(
+                scenario.path,
+                name=scenario.name,
+                host=args.host,
+                port=args.port,
+                public_url=args.public_url,
+                max_sessions=args.max_sessions,
+            )
     except serve.SetupError as e:
         raise UsageError(f"serve --{'ssh' if args.ssh else 'web'}: {e}") from None
     return 0

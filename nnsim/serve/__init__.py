@@ -19,6 +19,12 @@ class SetupError(Exception):
     """The server cannot start (key files, address): one line for the user, exit 2."""
 
 
+def shown(text: str, limit: int = 80) -> str:
+    """Text a client sent, fit for a log line: control characters made visible (``\\x1b``), cut to `limit`."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    return out + ("…" if len(text) > limit else "")
+
+
 def serve_ssh(
     scenario: Path,
     *,
@@ -46,8 +52,23 @@ def serve_ssh(
     asyncio.run(server.serve_forever(options))
 
 
-def serve_web(scenario: Path, *, name: str, host: str = "127.0.0.1", port: int | None = None) -> None:
+def serve_web(
+    scenario: Path,
+    *,
+    name: str,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    public_url: str | None = None,
+    max_sessions: int | None = None,
+) -> None:
     """Serve `scenario` to browsers until Ctrl+C (`nnsim serve --web`); SetupError if it cannot start."""
     from . import web as server
 
-    server.serve(scenario, name=name, host=host, port=server.DEFAULT_PORT if port is None else port)
+    server.serve(
+        scenario,
+        name=name,
+        host=host,
+        port=server.DEFAULT_PORT if port is None else port,
+        public_url=public_url,
+        max_sessions=server.DEFAULT_MAX_SESSIONS if max_sessions is None else max_sessions,
+    )

@@ -1,13 +1,17 @@
-"""What each SSH session runs: ``python -m nnsim.serve.child [nnsim arguments]``.
+"""What each served session runs: ``python -m nnsim.serve.child [--web] [nnsim arguments]``.
 
-The server starts this process in a new session (no controlling terminal) with a fresh
+Over SSH the server starts this process in a new session (no controlling terminal) with a fresh
 pseudo-terminal on stdin/stdout/stderr. Taking that pty as the controlling terminal is what lets
 the kernel deliver SIGWINCH when the client's window changes; then it is plain ``nnsim``.
+
+With ``--web`` (a browser tab, through textual-serve's pipes) it starts a new session of its own
+instead: the presenter's Ctrl+C then reaches only the server, which ends each app in order.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 import sys
 import termios
 
@@ -18,13 +22,21 @@ def take_terminal(fd: int = 0) -> None:
 
 
 def main() -> int:
-    try:
-        take_terminal()
-    except OSError as e:
-        sys.stderr.write(f"nnsim: cannot take the terminal ({e.strerror}); window changes will not reach the app\n")
+    args = sys.argv[1:]
+    if args[:1] == ["--web"]:
+        args = args[1:]
+        try:
+            os.setsid()
+        except OSError:  # already leads a session: nothing to do
+            pass
+    else:
+        try:
+            take_terminal()
+        except OSError as e:
+            sys.stderr.write(f"nnsim: cannot take the terminal ({e.strerror}); window changes will not reach the app\n")
     from nnsim.cli import main as nnsim
 
-    return nnsim(sys.argv[1:])
+    return nnsim(args)
 
 
 if __name__ == "__main__":

@@ -12,18 +12,25 @@ forwarding are refused, and a shell request starts nnsim, nothing else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import os
 import re
+import resource
 import signal
+import socket
+import stat
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncssh
+from asyncssh.packet import SSHPacket, String
 
-from . import SetupError
+from . import SetupError, shown
 from .pty import PtyChild, WindowSize
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
@@ -37,6 +44,10 @@ DEFAULT_IDLE_TIMEOUT = 30 * 60.0
 RESTORE_TERMINAL = (
     b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?1004l\x1b[?1049l\x1b[?25h\x1b[0m"
 )
+# Session channels one connection may have open at once (each is a possible session; ssh opens one).
+MAX_CHANNELS = 4
+# Window changes closer together than this (seconds) are merged: the app gets the last one.
+RESIZE_EVERY = 0.05
 # Client environment variables passed to the app (colour and language choices, nothing else).
 PASSED_ENV = ("NO_COLOR", "COLORTERM", "LANG", "LC_ALL", "LC_CTYPE")
 # The server's own variables that would mislead the app: a fixed size (Python's
@@ -64,44 +75,127 @@ def config_dir() -> Path:
     return Path(base) / "nnsim"
 
 
-def host_key(directory: Path | None = None) -> tuple[asyncssh.SSHKey, Path, bool]:
+# A key file or an authorized_keys file bigger than this is not one (and is not read into memory).
+MAX_KEY_FILE = 1 << 20
+
+
+class HostKey(NamedTuple):
+    key: asyncssh.SSHKey
+    path: Path
+    created: bool
+    warnings: list[str]
+
+
+def read_small_file(path: Path, limit: int = MAX_KEY_FILE) -> tuple[bytes, os.stat_result]:
+    """A regular file's bytes (at most `limit`) and its status; FileNotFoundError only if nothing is there.
+
+    Never blocks and never follows a link that goes nowhere: a FIFO, a device, a folder, a dangling or
+    looping symbolic link or a file over `limit` bytes is a SetupError with one line saying which.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise SetupError(f"{path}: a symbolic link to a file that does not exist") from None
+        raise
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise SetupError(f"{path}: a symbolic link that loops") from None
+        if e.errno == errno.ENOTDIR:
+            raise SetupError(f"{path}: cannot read (a folder on the way is a file)") from None
+        raise SetupError(f"{path}: cannot read ({e.strerror})") from None
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        kind = "a folder, not a file" if stat.S_ISDIR(status.st_mode) else "not a regular file"
+        raise SetupError(f"{path}: {kind}")
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            data = fh.read(limit + 1)
+        except OSError as e:
+            raise SetupError(f"{path}: cannot read ({e.strerror})") from None
+    if len(data) > limit:
+        raise SetupError(f"{path}: over {limit // 1024} KB, too big for a key file")
+    return data, status
+
+
+def host_key(directory: Path | None = None) -> HostKey:
     """The server's key: read from `directory`, or made once and saved there. Never replaced.
 
-    Returns (key, path, created).
+    A key file that group or others may read is used, with a warning in `warnings`.
     """
     directory = directory or config_dir()
     path = directory / HOST_KEY_NAME
-    if path.exists():
+    for _ in range(3):  # made by another server between our two looks: read that one
         try:
-            return asyncssh.read_private_key(path), path, False
-        except (OSError, ValueError, asyncssh.KeyImportError) as e:
-            raise SetupError(
-                f"{path}: cannot read the SSH host key ({e}); nnsim never replaces it: "
-                "repair it, or move it away to have a new one made"
-            ) from None
+            return _read_host_key(path)
+        except FileNotFoundError:
+            pass
+        try:
+            return _make_host_key(directory, path)
+        except FileExistsError:
+            continue
+    raise SetupError(f"{path}: appears and disappears; cannot use it as the SSH host key")
+
+
+def _read_host_key(path: Path) -> HostKey:
+    data, status = read_small_file(path)
+    try:
+        key = asyncssh.import_private_key(data)
+    except (ValueError, asyncssh.KeyImportError) as e:
+        raise SetupError(
+            f"{path}: cannot read the SSH host key ({e}); nnsim never replaces it: "
+            "repair it, or move it away to have a new one made"
+        ) from None
+    warnings = []
+    if status.st_mode & 0o044:
+        warnings.append(
+            f"WARNING: the host key {path} can be read by other users of this machine "
+            f"(mode {stat.S_IMODE(status.st_mode):o}); make it private with: chmod 600 {path}"
+        )
+    return HostKey(key, path, False, warnings)
+
+
+def _make_host_key(directory: Path, path: Path) -> HostKey:
+    """A new key saved at `path` (FileExistsError if something is there already)."""
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = asyncssh.generate_private_key("ssh-ed25519", comment="nnsim host key")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key.export_private_key())
-        (directory / (HOST_KEY_NAME + ".pub")).write_bytes(key.export_public_key())
-    except FileExistsError:  # another server made it a moment ago: use that one
-        return host_key(directory)
+    except FileExistsError:
+        raise SetupError(f"{directory}: not a folder; cannot keep the SSH host key there") from None
     except OSError as e:
         raise SetupError(f"{path}: cannot save the SSH host key ({e.strerror})") from None
-    return key, path, True
+    key = asyncssh.generate_private_key("ssh-ed25519", comment="nnsim host key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key.export_private_key())
+    except FileExistsError:
+        raise
+    except OSError as e:
+        raise SetupError(f"{path}: cannot save the SSH host key ({e.strerror})") from None
+    warnings = []
+    public = directory / (HOST_KEY_NAME + ".pub")
+    try:  # a convenience copy of the public half: never through a link, never into a FIFO
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        fd = os.open(public, flags, 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            fh.write(key.export_public_key())
+    except OSError as e:
+        warnings.append(f"could not write {public} ({e.strerror}); the host key itself is saved")
+    return HostKey(key, path, True, warnings)
 
 
 def authorized_keys(path: Path) -> asyncssh.SSHAuthorizedKeys:
     try:
-        return asyncssh.read_authorized_keys(str(path))
+        data, _ = read_small_file(path)
     except FileNotFoundError:
         raise SetupError(f"{path}: no such file; give --authorized-keys FILE, or --open to let anyone in") from None
-    except OSError as e:
-        raise SetupError(f"{path}: cannot read ({e.strerror})") from None
-    except ValueError as e:
-        raise SetupError(f"{path}: not an authorized_keys file ({e})") from None
+    try:
+        return asyncssh.import_authorized_keys(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise SetupError(f"{path}: not an authorized_keys file ({shown(str(e), 80)})") from None
 
 
 @dataclass
@@ -135,12 +229,23 @@ class Room:
 
     options: Options
     sessions: set[AppSession] = field(default_factory=set)
+    connections: set[AppServer] = field(default_factory=set)  # every SSH connection, logged in or not
+    freed: asyncio.Event = field(default_factory=asyncio.Event)  # set when a connection closes
     opened: int = 0
     port: int = 0
+    said: dict[str, float] = field(default_factory=dict)  # when say_now_and_then last said each kind
+
+    def say_now_and_then(self, kind: str, text: str, every: float = 60.0) -> None:
+        """say(text), but at most once in `every` seconds for each `kind` (a client can repeat it at will)."""
+        now = time.monotonic()
+        if now - self.said.get(kind, -every) >= every:
+            self.said[kind] = now
+            self.say(text)
 
     def say(self, text: str) -> None:
         if self.options.log:
-            sys.stderr.write(f"nnsim: {time.strftime('%H:%M:%S')} {text}\n")
+            # shown(): whatever a client put in `text` reaches the presenter's terminal as visible characters
+            sys.stderr.write(f"nnsim: {time.strftime('%H:%M:%S')} {shown(text, 2000)}\n")
             sys.stderr.flush()
 
 
@@ -148,12 +253,21 @@ class AppServer(asyncssh.SSHServer):
     def __init__(self, room: Room) -> None:
         self.room = room
         self.peer = "?"
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.channels: set[AppSession] = set()  # this connection's session channels open now
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.peer = f"{peer[0]}:{peer[1]}"
+        self.conn = conn
+        self.room.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.room.connections.discard(self)
+        self.room.freed.set()
 
     def begin_auth(self, username: str) -> bool:
+        self.peer = f"{shown(username, 32)}@{self.peer}"  # as the log shows it: control characters made visible
         return not self.room.options.open  # True: the client must authenticate (by public key)
 
     def password_auth_supported(self) -> bool:
@@ -162,8 +276,31 @@ class AppServer(asyncssh.SSHServer):
     def kbdint_auth_supported(self) -> bool:
         return False
 
-    def session_requested(self) -> AppSession:
-        return AppSession(self.room, self.peer)
+    def session_requested(self) -> tuple[asyncssh.SSHServerChannel, AppSession] | bool:
+        assert self.conn is not None
+        if len(self.channels) >= MAX_CHANNELS:  # each costs memory even if it never starts the app
+            return False
+        channel = self.conn.create_server_channel(encoding=None)
+        channel.__class__ = AppChannel  # the same channel, keeping only the environment the app may use
+        session = AppSession(self.room, self.peer, self.channels)
+        self.channels.add(session)
+        return channel, session
+
+
+class AppChannel(asyncssh.SSHServerChannel[bytes]):
+    """asyncssh's session channel, keeping only the environment variables the app may use.
+
+    asyncssh stores every ``env`` request a client sends, with no limit on their number: a client
+    could fill the server's memory with them. Here the names outside PASSED_ENV, and values that
+    `clean_value` rejects, are refused before anything is stored.
+    """
+
+    def _process_env_request(self, packet: SSHPacket) -> bool:
+        name, value = packet.get_string(), packet.get_string()
+        packet.check_end()
+        if name.decode("latin-1") not in PASSED_ENV or not clean_value(value.decode("latin-1")):
+            return False
+        return super()._process_env_request(SSHPacket(String(name) + String(value)))
 
 
 class AppSession(asyncssh.SSHServerSession):
@@ -174,9 +311,10 @@ class AppSession(asyncssh.SSHServerSession):
     child is stopped, the slot under --max-sessions freed and the channel closed.
     """
 
-    def __init__(self, room: Room, peer: str) -> None:
+    def __init__(self, room: Room, peer: str, siblings: set[AppSession] | None = None) -> None:
         self.room = room
         self.peer = peer
+        self.siblings = siblings if siblings is not None else set()  # its connection's open channels
         self.chan: asyncssh.SSHServerChannel | None = None
         self.term_type = DEFAULT_TERM
         self.size: WindowSize | None = None
@@ -186,6 +324,8 @@ class AppSession(asyncssh.SSHServerSession):
         self.last_input = time.monotonic()
         self.task: asyncio.Task[None] | None = None
         self._idle_handle: asyncio.TimerHandle | None = None
+        self._resize_handle: asyncio.TimerHandle | None = None
+        self._resize_waiting = False  # a window change came within RESIZE_EVERY of the last one
         self._end = asyncio.Event()
         self._end_message: str | None = None
 
@@ -196,7 +336,8 @@ class AppSession(asyncssh.SSHServerSession):
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes) -> bool:
         self.term_type = clean_term(term_type)
         if term_type and self.term_type != term_type:
-            self.room.say(f"{self.peer}: terminal type {term_type[:40]!r} replaced by {DEFAULT_TERM}")
+            text = f"{self.peer}: terminal type {term_type[:40]!r} replaced by {DEFAULT_TERM}"
+            self.room.say_now_and_then("term", text)
         self.size = WindowSize.clamped(*term_size)
         return True
 
@@ -204,11 +345,11 @@ class AppSession(asyncssh.SSHServerSession):
         return True
 
     def exec_requested(self, command: str) -> bool:
-        self.room.say(f"{self.peer}: exec refused ({command[:40]!r})")
+        self.room.say_now_and_then("exec", f"{self.peer}: exec refused ({command[:40]!r})")
         return False
 
     def subsystem_requested(self, subsystem: str) -> bool:
-        self.room.say(f"{self.peer}: subsystem refused ({subsystem[:40]!r})")
+        self.room.say_now_and_then("subsystem", f"{self.peer}: subsystem refused ({subsystem[:40]!r})")
         return False
 
     def session_started(self) -> None:
@@ -221,7 +362,7 @@ class AppSession(asyncssh.SSHServerSession):
             return
         if len(self.room.sessions) >= opts.max_sessions:
             self._refuse(f"nnsim: all {opts.max_sessions} sessions are in use; please try again in a few minutes.")
-            self.room.say(f"{self.peer}: turned away, {opts.max_sessions} sessions in use")
+            self.room.say_now_and_then("full", f"{self.peer}: turned away, {opts.max_sessions} sessions in use")
             return
         self.room.sessions.add(self)  # the slot: given back by _run, however the session ends
         self.room.opened += 1
@@ -234,12 +375,29 @@ class AppSession(asyncssh.SSHServerSession):
             self.child.write(data)
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        """A window change: passed on at once, but at most one per RESIZE_EVERY s (a storm ends in its last size)."""
         self.size = WindowSize.clamped(width, height, pixwidth, pixheight)
-        if self.child is not None:
+        if self._resize_handle is None:
+            self._apply_size()
+            self._resize_handle = asyncio.get_running_loop().call_later(RESIZE_EVERY, self._resize_settled)
+        else:
+            self._resize_waiting = True
+
+    def _resize_settled(self) -> None:
+        self._resize_handle = None
+        if self._resize_waiting:
+            self._resize_waiting = False
+            self._apply_size()
+            self._resize_handle = asyncio.get_running_loop().call_later(RESIZE_EVERY, self._resize_settled)
+
+    def _apply_size(self) -> None:
+        if self.child is not None and self.size is not None:
             try:
                 self.child.resize(self.size)
             except OSError as e:  # the app keeps its old size; nothing else is wrong
-                self.room.say(f"session {self.number}: window change to {width}×{height} failed ({e.strerror})")
+                cols, rows = self.size[:2]
+                text = f"session {self.number}: window change to {cols}×{rows} failed ({e.strerror})"
+                self.room.say_now_and_then("resize", text)
 
     def eof_received(self) -> bool:
         return False
@@ -256,6 +414,7 @@ class AppSession(asyncssh.SSHServerSession):
             self.child.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.siblings.discard(self)
         self.request_end(None)
 
     # -- the session's life --------------------------------------------------------------------
@@ -366,8 +525,9 @@ class AppSession(asyncssh.SSHServerSession):
 
     def _close(self, code: int, message: str | None) -> None:
         """Give the slot back, tell the client `message` (if any) and close the channel with `code`."""
-        if self._idle_handle is not None:
-            self._idle_handle.cancel()
+        for handle in (self._idle_handle, self._resize_handle):
+            if handle is not None:
+                handle.cancel()
         if self in self.room.sessions:
             self.room.sessions.discard(self)
             if self.opened:
@@ -392,14 +552,87 @@ class AppSession(asyncssh.SSHServerSession):
                 pass
 
 
-class Server:
-    """A running SSH server: `await Server.start(options)`, then `await server.stop()`."""
+# Descriptors (RLIMIT_NOFILE) kept free for the server itself and for sessions starting (a pty and a
+# pipe each, for a moment). A new connection is taken only while the open descriptors, plus one for
+# each connection (the pty its session may need), stay below the limit less this margin: with the
+# usual limit of 1024, several hundred sessions.
+FD_MARGIN = 32
+BUSY = b"nnsim: the server is busy (too many connections); please try again in a minute.\r\n"
+# Once said, "too many connections" is not said again for this long (it would flood the log otherwise).
+FULL_NOTICE_EVERY = 60.0
 
-    def __init__(self, room: Room, acceptor: asyncssh.SSHAcceptor, key_path: Path, fingerprint: str) -> None:
+
+def descriptor_limit() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def open_descriptors() -> int:
+    """How many descriptors this process has open (the limit, if it cannot even look)."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return len(os.listdir(folder)) - 1  # less the one listdir had open
+        except OSError as e:
+            if e.errno in (errno.EMFILE, errno.ENFILE):
+                return descriptor_limit()
+    return 0
+
+
+def listen(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for `host` (every address it names) and `port` (0: a free one, the same for all)."""
+    where = f"{host}:{port}"
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as e:
+        raise SetupError(f"cannot listen on {where} ({getattr(e, 'strerror', None) or e})") from None
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            if port == 0 and len(sockets) > 1:
+                address = (address[0], sockets[0].getsockname()[1], *address[2:])
+            sock.bind(address)
+            sock.listen(100)
+            sock.setblocking(False)
+    except OSError as e:
+        for sock in sockets:
+            sock.close()
+        raise SetupError(f"cannot listen on {where} ({e.strerror or e})") from None
+    return sockets
+
+
+class Server:
+    """A running SSH server: `await Server.start(options)`, then `await server.stop()`.
+
+    It accepts connections itself (and hands each to asyncssh): near the process's limit on open
+    files it turns new connections away with a line saying so, logs that once, and takes them
+    again as soon as descriptors are free.
+    """
+
+    def __init__(
+        self,
+        room: Room,
+        listeners: list[socket.socket],
+        connection_options: asyncssh.SSHServerConnectionOptions,
+        key_path: Path,
+        fingerprint: str,
+    ) -> None:
         self.room = room
-        self.acceptor = acceptor
+        self.listeners = listeners
+        self.connection_options = connection_options
         self.key_path = key_path
         self.fingerprint = fingerprint
+        self.fd_limit = descriptor_limit()
+        self.full = False  # turning connections away now
+        self.turned_away = 0
+        self._full_said = -FULL_NOTICE_EVERY
+        self._tasks: set[asyncio.Task] = set()
+        loop = asyncio.get_running_loop()
+        self._accepting = [loop.create_task(self._accept(sock)) for sock in listeners]
 
     @property
     def port(self) -> int:
@@ -410,38 +643,103 @@ class Server:
         auth = None
         if not options.open:  # checked first: a mistake here should not leave a new host key behind
             auth = authorized_keys(options.keys_file)
-        key, key_path, created = host_key(options.key_dir)
+        key, key_path, created, warnings = host_key(options.key_dir)
         room = Room(options)
-        try:
-            acceptor = await asyncssh.create_server(
-                lambda: AppServer(room),
-                options.host,
-                options.port,
-                server_host_keys=[key],
-                authorized_client_keys=auth,
-                encoding=None,
-                line_editor=False,
-                allow_pty=True,
-                allow_scp=False,
-                sftp_factory=None,
-                agent_forwarding=False,
-                x11_forwarding=False,
-                keepalive_interval=30,
-                keepalive_count_max=4,
-                login_timeout=60,
-            )
-        except OSError as e:
-            raise SetupError(f"cannot listen on {options.host}:{options.port} ({e.strerror or e})") from None
-        room.port = acceptor.sockets[0].getsockname()[1]
+        connection_options = asyncssh.SSHServerConnectionOptions(
+            server_factory=lambda: AppServer(room),
+            server_host_keys=[key],
+            authorized_client_keys=auth,
+            encoding=None,
+            line_editor=False,
+            allow_pty=True,
+            allow_scp=False,
+            sftp_factory=None,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            keepalive_interval=30,
+            keepalive_count_max=4,
+            login_timeout=60,
+        )
+        listeners = listen(options.host, options.port)
+        room.port = listeners[0].getsockname()[1]
         if created:
             room.say(f"made a new host key: {key_path}")
-        return cls(room, acceptor, key_path, key.get_fingerprint())
+        for warning in warnings:
+            room.say(warning)
+        return cls(room, listeners, connection_options, key_path, key.get_fingerprint())
 
+    # -- taking connections --------------------------------------------------------------------
+    def room_for_one_more(self) -> bool:
+        """Whether a new connection leaves enough descriptors free (see FD_MARGIN).
+
+        Each connection counts one more (its session's pty), and once more while it logs in (it may
+        not have told the room about itself yet): a burst of new connections errs on the safe side.
+        """
+        reserved = len(self.room.connections) + len(self._tasks)
+        return open_descriptors() + reserved < self.fd_limit - FD_MARGIN
+
+    async def _accept(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                sock, _ = await loop.sock_accept(listener)
+            except OSError as e:
+                if e.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    continue  # that one client's trouble (ECONNABORTED and the like)
+                self._now_full()  # not even one descriptor left: wait until one is given back
+                self.room.freed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.room.freed.wait(), 1.0)
+                continue
+            if not self.room_for_one_more():
+                self._now_full()
+                self.turned_away += 1
+                with contextlib.suppress(OSError):
+                    sock.send(BUSY)  # before SSH's own greeting: ssh shows it as the reason
+                sock.close()
+                continue
+            if self.full:
+                self.full = False
+                self.room.say(f"accepting connections again ({self.turned_away} turned away while busy)")
+                self.turned_away = 0
+            task = loop.create_task(self._connection(sock))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _now_full(self) -> None:
+        if self.full:
+            return
+        self.full = True
+        now = time.monotonic()
+        if now - self._full_said >= FULL_NOTICE_EVERY:
+            self._full_said = now
+            self.room.say(
+                f"too many connections for this process's limit of {self.fd_limit} open files: "
+                "turning new ones away until some close (raise the limit with `ulimit -n`)"
+            )
+
+    async def _connection(self, sock: socket.socket) -> None:
+        """One connection, handed to asyncssh: done once the client has logged in (or failed to)."""
+        try:
+            await asyncssh.run_server(sock, options=self.connection_options)
+        except (OSError, asyncssh.Error, TimeoutError):
+            pass  # a client that could not log in, went away or took too long: asyncssh has closed it
+
+    # -- stopping ------------------------------------------------------------------------------
     async def stop(self, message: str = "nnsim: the server is stopping. Goodbye.") -> None:
-        self.acceptor.close()
+        for task in self._accepting:
+            task.cancel()
+        await asyncio.gather(*self._accepting, return_exceptions=True)
+        for sock in self.listeners:
+            sock.close()
         await asyncio.gather(*(s.end(message) for s in list(self.room.sessions)))
         await asyncio.sleep(0.1)  # let the goodbye reach the clients before the connections go
-        await self.acceptor.wait_closed()
+        for connection in list(self.room.connections):
+            if connection.conn is not None:
+                connection.conn.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 async def serve_forever(options: Options) -> None:

@@ -31,6 +31,24 @@ def size() -> str:
     return f"{cols}x{rows}"
 
 
+_winch = {"busy": False, "again": False}
+
+
+def on_window_change(signum: int, frame: object) -> None:
+    """Write ``size COLSxROWS``; a change that comes while writing is written after it (no recursion)."""
+    if _winch["busy"]:
+        _winch["again"] = True
+        return
+    _winch["busy"] = True
+    try:
+        _winch["again"] = True
+        while _winch["again"]:
+            _winch["again"] = False
+            say(f"size {size()}")
+    finally:
+        _winch["busy"] = False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=None)
@@ -41,7 +59,7 @@ def main() -> int:
     tty.setraw(0)
     if args.ignore_sigterm:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGWINCH, lambda signum, frame: say(f"size {size()}"))
+    signal.signal(signal.SIGWINCH, on_window_change)
     if args.grandchild:
         sleeper = subprocess.Popen(["sleep", "600"])
         say(f"grandchild {sleeper.pid}")

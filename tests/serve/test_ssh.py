@@ -17,32 +17,13 @@ import pytest
 from nnsim.scenario import load
 from nnsim.serve import SetupError, pty
 from nnsim.serve.pty import PtyChild, WindowSize
-from nnsim.serve.ssh import HOST_KEY_NAME, Options, Server, host_key
+from nnsim.serve.ssh import HOST_KEY_NAME, Server, host_key
 
 from .terminal import Terminal
 
 Y4X = load("y4x").path
 # A small program instead of nnsim, for the tests about the server's own plumbing (see little_child.py).
 LITTLE = [sys.executable, str(Path(__file__).with_name("little_child.py"))]
-
-
-@pytest.fixture
-async def start(tmp_path: Path):
-    """start(**options) → a running server on a free loopback port; every server is stopped afterwards."""
-    servers: list[Server] = []
-
-    async def _start(**kw) -> Server:
-        kw.setdefault("scenario", Y4X)
-        kw.setdefault("port", 0)
-        kw.setdefault("key_dir", tmp_path / "config")
-        kw.setdefault("log", False)
-        server = await Server.start(Options(**kw))
-        servers.append(server)
-        return server
-
-    yield _start
-    for server in servers:
-        await server.stop()
 
 
 async def connect(server: Server, key: asyncssh.SSHKey | None = None) -> asyncssh.SSHClientConnection:
@@ -202,10 +183,10 @@ async def test_stopping_the_server_ends_every_session_and_its_process(start):
 
 
 def test_the_host_key_is_made_once_and_never_replaced(tmp_path):
-    key, path, created = host_key(tmp_path)
+    key, path, created, _ = host_key(tmp_path)
     assert created and path == tmp_path / HOST_KEY_NAME
     assert path.stat().st_mode & 0o777 == 0o600
-    again, _, created_again = host_key(tmp_path)
+    again, _, created_again, _ = host_key(tmp_path)
     assert not created_again and again.get_fingerprint() == key.get_fingerprint()
     path.write_text("not a key\n")
     with pytest.raises(SetupError, match="never replaces it"):

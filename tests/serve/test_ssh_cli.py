@@ -74,6 +74,7 @@ async def test_ctrl_c_ends_every_session_cleanly(tmp_path):
         assert "the server is stopping. Goodbye." in term.text
         assert server.wait(timeout=15) == 0
         assert not any(Path(f"/proc/{pid}").exists() for pid in apps)
+        assert server.stderr is not None
         log = server.stderr.read()
         assert "WARNING: --open" in log and f"ssh -p {port} 127.0.0.1" in log
         assert "Traceback" not in log
