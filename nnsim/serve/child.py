@@ -15,6 +15,8 @@ import os
 import sys
 import termios
 
+GUEST_ENV = "NNSIM_GUEST"
+
 
 def take_terminal(fd: int = 0) -> None:
     """Make the terminal on `fd` this process's controlling terminal (the process must lead a new session)."""
@@ -34,6 +36,9 @@ def main() -> int:
             take_terminal()
         except OSError as e:
             sys.stderr.write(f"nnsim: cannot take the terminal ({e.strerror}); window changes will not reach the app\n")
+    # A served session is a guest on the presenter's machine: the app opens only the shipped
+    # scenarios and writes no files (nnsim/tui reads this; a client cannot set it, see PASSED_ENV).
+    os.environ[GUEST_ENV] = "1"
     from nnsim.cli import main as nnsim
 
     return nnsim(args)
