@@ -4,6 +4,10 @@ import os
 
 __version__ = "0.1.0"
 
+# Set (to "1") in every served session's process: the app then opens only the shipped scenarios
+# and writes no files on the presenter's machine.
+GUEST_ENV = "NNSIM_GUEST"
+
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 

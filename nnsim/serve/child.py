@@ -15,7 +15,7 @@ import os
 import sys
 import termios
 
-GUEST_ENV = "NNSIM_GUEST"
+from nnsim import GUEST_ENV
 
 
 def take_terminal(fd: int = 0) -> None:
