@@ -13,6 +13,7 @@ import numpy as np
 
 from .actions import Action
 from .network import Params
+from .phases import OptimizerState
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Checkpoint:
     seed: int
     run_start: int
     learning_rate: float
+    optimizer: OptimizerState = None
 
 
 class History:

@@ -28,10 +28,25 @@ from .actions import (
     Update,
 )
 from .actions import Probe as ProbeRecord
-from .functions import LOSSES
+from .functions import LOSSES, penalty, penalty_gradient
 from .history import Checkpoint, History
 from .network import Architecture, ForwardPass, Gradients, ParamRef, Params, backward, forward, init_params, param_refs
-from .phases import NEXT_PHASE, PHASES, LossResult, Phase, Stop, StopReason, UpdateResult, update
+from .phases import (
+    NEXT_PHASE,
+    PHASES,
+    Adam,
+    LossResult,
+    Momentum,
+    OptimizerState,
+    Phase,
+    Stop,
+    StopReason,
+    UpdateResult,
+    adam_update,
+    momentum_update,
+    update,
+    zero_state,
+)
 from .probe import Probe, loss_curve, probe
 
 Array = np.ndarray
@@ -68,6 +83,13 @@ class Config:
     epsilon: float = 1e-4
     init: str = "xavier"
     seed: int = 0
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    adam_eps: float = 1e-8
+    l2: float = 0.0
+    l1: float = 0.0
 
 
 class TrainingStopped(RuntimeError):
@@ -97,6 +119,7 @@ class _State:
     update: UpdateResult | None = None
     stop: Stop | None = None
     probe: Probe | None = None
+    optimizer: OptimizerState = None
 
 
 class Trainer:
@@ -173,6 +196,11 @@ class Trainer:
     @property
     def update_result(self) -> UpdateResult | None:
         return self.s.update
+
+    @property
+    def optimizer_state(self) -> OptimizerState:
+        """The optimiser's state the next update starts from: Momentum, Adam, or None for sgd."""
+        return self.s.optimizer
 
     @property
     def probe_result(self) -> Probe | None:
@@ -362,7 +390,9 @@ class Trainer:
         s = self.s
         order = None if s.order is None else s.order.copy()
         rng_state = dict(copy.deepcopy(s.rng.bit_generator.state))
-        return Checkpoint(s.params.copy(), rng_state, s.cursor, order, s.step, s.seed, s.run_start, s.learning_rate)
+        return Checkpoint(
+            s.params.copy(), rng_state, s.cursor, order, s.step, s.seed, s.run_start, s.learning_rate, s.optimizer
+        )
 
     def _load(self, c: Checkpoint) -> None:
         rng = np.random.default_rng()
@@ -370,6 +400,7 @@ class Trainer:
         order = None if c.order is None else c.order.copy()
         done = Phase.UPDATE if c.step else Phase.GUESS
         self.s = _State(c.learning_rate, c.params.copy(), rng, c.cursor, order, c.step, c.seed, c.run_start, done)
+        self.s.optimizer = c.optimizer  # never changed in place: every update makes new arrays
 
     def _carry_out(self, action: Action) -> None:
         if isinstance(action, Forward) and self.history.wants_checkpoint(self.s.step):
@@ -387,6 +418,7 @@ class Trainer:
         else:
             params = init_params(self.arch, self.config.init, rng)
         self.s = _State(self.s.learning_rate, params, rng, seed=a.seed, run_start=self.history.pos)
+        self.s.optimizer = zero_state(self.config.optimizer, params)
 
     def _do_reset(self, a: Reset) -> None:
         self._do_guess(self.first_guess())
@@ -435,9 +467,11 @@ class Trainer:
         _, y = self._batch(s.forward.rows)
         out = s.forward.output
         terms, grad = self.loss_fn.terms(out, y, self.config.mean)
-        total = float(terms.sum())
+        data_loss = float(terms.sum())
+        extra = penalty(s.params.weights, self.config.l2, self.config.l1)
+        total = data_loss + extra
         dataset_total = total if self.config.batch == "full" else self.loss_at(s.params, self._all_rows)
-        s.loss = LossResult(out - y, terms, total, grad, dataset_total)
+        s.loss = LossResult(out - y, terms, total, grad, dataset_total, data_loss, extra)
         s.done = Phase.LOSS
         self.history.losses.append((self.history.pos, s.step, dataset_total))
         if not np.isfinite(dataset_total):
@@ -449,15 +483,28 @@ class Trainer:
     def _do_backward(self, a: Backward) -> None:
         s = self.s
         assert s.forward is not None and s.loss is not None
-        s.grads = backward(self.arch, s.params, s.forward, s.loss.grad_output)
+        s.grads = self._with_penalty(backward(self.arch, s.params, s.forward, s.loss.grad_output), s.params)
         s.done = Phase.BACKWARD
+
+    def _with_penalty(self, grads: Gradients, params: Params) -> Gradients:
+        """The gradients with the regularisation's slope 2·l2·w + l1·sign(w) added to every weight's."""
+        l2, l1 = self.config.l2, self.config.l1
+        if not (l2 or l1):
+            return grads
+        weights = [g + penalty_gradient(w, l2, l1) for g, w in zip(grads.weights, params.weights)]
+        return Gradients(grads.deltas, weights, grads.biases)
 
     def _do_update(self, a: Update) -> None:
         s = self.s
         assert s.grads is not None and s.forward is not None
-        old = s.params
-        s.params = update(old, s.grads, s.learning_rate)
-        s.update = UpdateResult(s.learning_rate, old, s.grads, s.params)
+        old, old_state, c = s.params, s.optimizer, self.config
+        if isinstance(old_state, Momentum):
+            s.params, s.optimizer = momentum_update(old, s.grads, s.learning_rate, old_state, c.momentum)
+        elif isinstance(old_state, Adam):
+            s.params, s.optimizer = adam_update(old, s.grads, s.learning_rate, old_state, c.beta1, c.beta2, c.adam_eps)
+        else:
+            s.params = update(old, s.grads, s.learning_rate)
+        s.update = UpdateResult(s.learning_rate, old, s.grads, s.params, old_state, s.optimizer)
         if self.config.batch != "full":
             s.cursor += len(s.forward.rows)
         s.step += 1
@@ -481,12 +528,13 @@ class Trainer:
             self.s.rng.bit_generator.state, self.s.cursor, self.s.order = saved
 
     def loss_at(self, params: Params, rows: Array | None = None) -> float:
-        """The total loss with ``params`` on ``rows`` (default: the probe's batch)."""
+        """The total loss (with the penalty) with ``params`` on ``rows`` (default: the probe's batch)."""
         rows = self.probe_rows() if rows is None else rows
         x, y = self._batch(rows)
         with np.errstate(all="ignore"):
             out = forward(self.arch, params, x, rows).output
-            return float(self.loss_fn.terms(out, y, self.config.mean)[0].sum())
+            data_loss = float(self.loss_fn.terms(out, y, self.config.mean)[0].sum())
+            return data_loss + penalty(params.weights, self.config.l2, self.config.l1)
 
     def dataset_loss(self) -> float:
         """The loss over every row at the current parameters."""
@@ -497,7 +545,7 @@ class Trainer:
         with np.errstate(all="ignore"):
             fp = forward(self.arch, params, x, rows)
             _, grad = self.loss_fn.terms(fp.output, y, self.config.mean)
-            return backward(self.arch, params, fp, grad)
+            return self._with_penalty(backward(self.arch, params, fp, grad), params)
 
     def loss_curve(self, ref: ParamRef, values: Array) -> Array:
         """The loss as a function of one parameter, the others held where they are."""

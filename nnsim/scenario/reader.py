@@ -26,6 +26,7 @@ from . import files, memory, schema
 from .schema import MAX_COLUMNS, MAX_LAYER_SIZE, MAX_LAYERS, MAX_VALUE, MAX_VALUE_TEXT, REQUIRED, TABLES, Key
 from .text import quoted, visible
 
+OPTIMIZER_KEYS = ("optimizer", "momentum", "beta1", "beta2", "adam_eps", "l2", "l1")
 PACKAGE_SCENARIOS = Path(__file__).parent.parent / "scenarios"  # in an installed wheel
 SOURCE_SCENARIOS = Path(__file__).parent.parent.parent / "scenarios"  # in a source checkout
 
@@ -186,8 +187,8 @@ class _Reader:
             raise self.fail(where, f"expected a finite number, got {_type_name(value)} {_fmt(value)}")
         if key.above is not None and value <= key.above:
             raise self.fail(where, f"expected a number > {key.above:g}, got {value}")
-        if key.minimum is not None and value < key.minimum:
-            raise self.fail(where, f"expected a number >= {key.minimum:g}, got {value}")
+        if key.minimum is not None and value < key.minimum or key.below is not None and value >= key.below:
+            raise self.fail(where, f"expected a {key.expected().removeprefix('a finite ')}, got {value}")
         return float(value)
 
     def check_whole(self, where: str, value: Any, key: Key) -> int:
@@ -357,12 +358,14 @@ class _Reader:
             epsilon=self.value(train, "training", "epsilon"),
             init=self.value(net, "network", "init"),
             seed=self.value(net, "network", "seed"),
+            **{name: self.value(train, "training", name) for name in OPTIMIZER_KEYS},
         )
 
     def memory_problem(self, arch: Architecture, data: Dataset, config: Config) -> str | None:
         """Why training this network would not fit in memory (from its shapes), or None."""
         try:
-            return memory.too_big(arch, len(data), config.max_steps, shuffled=isinstance(config.batch, int))
+            shuffled = isinstance(config.batch, int)
+            return memory.too_big(arch, len(data), config.max_steps, shuffled, config.optimizer)
         except ValueError as e:  # a bad NNSIM_MAX_MEMORY
             raise ScenarioError(str(e)) from None
 

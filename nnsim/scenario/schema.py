@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from ..engine import HIDDEN_ACTIVATIONS, INIT_SCHEMES, LOSSES, OUTPUT_ACTIVATIONS
+from ..engine import HIDDEN_ACTIVATIONS, INIT_SCHEMES, LOSSES, OPTIMIZERS, OUTPUT_ACTIVATIONS
 
 REQUIRED = "required"  # the default of a key a scenario must give
 LOSS_NAMES = tuple(name for name in LOSSES if name != "binary_cross_entropy")
@@ -43,7 +43,8 @@ class Key(NamedTuple):
 
     ``default`` is the value used when the key is absent (REQUIRED: the file must give it; None:
     nothing, ``shown`` says what happens instead). The check is ``choices`` (one of these strings),
-    ``above`` (a number greater than this) or ``minimum`` (a number at least this).
+    ``above`` (a number greater than this) or ``minimum`` (a number at least this), and ``below``
+    (a number less than this).
     """
 
     name: str
@@ -54,6 +55,7 @@ class Key(NamedTuple):
     above: float | None = None
     minimum: float | None = None
     maximum: int | None = None  # the largest whole number allowed
+    below: float | None = None  # a number must be less than this
     shown: str = ""  # the README's default, when it is not a value
 
     def expected(self) -> str:
@@ -63,6 +65,8 @@ class Key(NamedTuple):
         text = TYPES[self.type]
         if self.maximum is not None:
             text += f" from {self.minimum or 0:g} to {self.maximum:,}"
+        elif self.below is not None:
+            text += f" >= {self.minimum or 0:g} and < {self.below:g}"
         elif self.above is not None:
             text += f" > {self.above:g}"
         elif self.minimum is not None:
@@ -123,6 +127,19 @@ TRAINING = (
     Key("stop_loss", "number", 1e-6, "stop once the loss is below this", minimum=0),
     Key("max_steps", "whole", 1000, "stop after this many steps", minimum=1, maximum=10**9),
     Key("epsilon", "number", 1e-4, "the probe's nudge ε", above=0),
+    Key(
+        "optimizer",
+        "string",
+        "sgd",
+        "the update rule: w ← w − lr·g, with momentum, or Adam (PyTorch's forms)",
+        choices=OPTIMIZERS,
+    ),
+    Key("momentum", "number", 0.9, "momentum's μ in v ← μ·v + g; w ← w − lr·v", minimum=0, below=1),
+    Key("beta1", "number", 0.9, "Adam's β1: m ← β1·m + (1−β1)·g", minimum=0, below=1),
+    Key("beta2", "number", 0.999, "Adam's β2: v ← β2·v + (1−β2)·g²", minimum=0, below=1),
+    Key("adam_eps", "number", 1e-8, "Adam's ε in w ← w − lr·m̂/(√v̂ + ε)", above=0),
+    Key("l2", "number", 0.0, "adds l2·Σw² over the weights (not the biases) to the loss", minimum=0),
+    Key("l1", "number", 0.0, "adds l1·Σ|w| over the weights (not the biases) to the loss", minimum=0),
 )
 
 TABLES: dict[str, tuple[Key, ...]] = {"": TOP, "data": DATA, "network": NETWORK, "training": TRAINING}
@@ -163,7 +180,8 @@ def markdown_table() -> str:
             if k.choices:
                 expects = "one of " + ", ".join(f"`{c}`" for c in k.choices)
             default = k.shown or ("required" if k.default == REQUIRED else f"`{toml_value(k.default)}`")
-            lines.append(f"| {name} | {expects} | {k.doc} | {default} |")
+            doc = k.doc.replace("|", "\\|")
+            lines.append(f"| {name} | {expects} | {doc} | {default} |")
     return "\n".join(lines) + "\n"
 
 

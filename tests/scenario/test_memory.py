@@ -212,3 +212,15 @@ def test_unknown_machine_memory_gives_two_gigabytes(monkeypatch):
 
     monkeypatch.setattr(memory.os, "sysconf", no_sysconf)
     assert memory.limit() == (2 * 2**30, f"the machine's memory is unknown; set {ENV}, e.g. {ENV}=8G, to change it")
+
+
+@pytest.mark.parametrize("optimizer,state", [("momentum", 1), ("adam", 2)])
+def test_the_optimisers_state_is_counted(tmp_path, optimizer, state):
+    path = write(tmp_path, "[2]")
+    path.write_text(path.read_text() + f'[training]\noptimizer = "{optimizer}"\nmax_steps = 160\n')
+    s = load(path)
+    n = need(s.arch, len(s.data), s.config.max_steps, shuffled=False, optimizer=s.config.optimizer)
+    # 4 weights; 4 to train + 2 × state (before and after an update); 11 checkpoints × (1 + state)
+    assert n.copies == 4 + 2 * state + 11 * (1 + state)
+    assert n.total == 4 * n.copies * 8 + 2 * 4 * 4 * 8
+    assert f"({4} to train, {2 * state} of the optimiser's state, 11 checkpoints × {1 + state} (" in n.explained()
