@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -80,6 +81,17 @@ class LossResult:
     test_loss: float | None = None
     accuracy: float | None = None
     test_accuracy: float | None = None
+
+
+class Score(NamedTuple):
+    """One loss phase's scores: the loss over every training row (with the penalty), the data loss
+    over the held-out rows, and the accuracies on each (None without a test set or classes)."""
+
+    step: int
+    loss: float
+    test_loss: float | None
+    accuracy: float | None
+    test_accuracy: float | None
 
 
 @dataclass(frozen=True)

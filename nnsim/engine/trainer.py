@@ -39,6 +39,7 @@ from .phases import (
     Momentum,
     OptimizerState,
     Phase,
+    Score,
     Stop,
     StopReason,
     UpdateResult,
@@ -68,6 +69,32 @@ class Dataset:
 
     def __len__(self) -> int:
         return self.x.shape[0]
+
+    def take(self, rows: Array) -> Dataset:
+        """The rows ``rows`` (indices, in that order) as a dataset of their own."""
+        return Dataset(self.inputs, self.targets, self.x[rows], self.y[rows])
+
+    def split(self, fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
+        """(training rows, held-out rows): a seeded share ``fraction`` of the rows held out for testing.
+
+        round(fraction · rows) rows are held out, at least one and never all; each part keeps the
+        rows in their order. With fraction 0 every row trains and there is no test set.
+        """
+        n = len(self)
+        if fraction == 0:
+            return self, None
+        if not 0 < fraction < 1:
+            raise ValueError(f"a test fraction is from 0 to below 1, got {fraction}")
+        if n < 2:
+            raise ValueError(f"holding rows out for testing needs at least 2 rows, got {n}")
+        n_test = min(max(1, round(fraction * n)), n - 1)
+        held_out = np.sort(np.random.default_rng(seed).permutation(n)[:n_test])
+        training = np.setdiff1d(np.arange(n), held_out)
+        return self.take(training), self.take(held_out)
+
+    def classes(self) -> bool:
+        """Whether every target is 0 or 1 (a classification's targets)."""
+        return bool(np.isin(self.y, (0.0, 1.0)).all())
 
 
 @dataclass(frozen=True)
@@ -132,9 +159,14 @@ class Trainer:
         config: Config,
         initial: Params | None = None,
         checkpoint_every: int = 16,
+        test: Dataset | None = None,
     ) -> None:
         self.arch = arch
         self.data = data
+        self.test_data = test
+        sets = [data] if test is None else [data, test]
+        # accuracy is reported when the outputs are classes: softmax or sigmoid outputs and 0/1 targets
+        self.classifies = arch.output in ("softmax", "sigmoid") and all(d.classes() for d in sets)
         self.config = config
         name = "binary_cross_entropy" if config.loss == "cross_entropy" and arch.output == "sigmoid" else config.loss
         self.loss_fn = LOSSES[name]
@@ -214,6 +246,10 @@ class Trainer:
     def loss_history(self) -> list[tuple[int, float]]:
         """(step, loss) for every loss computed since the last guess."""
         return self.history.loss_history(self.s.run_start)
+
+    def score_history(self) -> list[Score]:
+        """Every loss phase's scores since the last guess: step, loss, test loss, accuracy, test accuracy."""
+        return self.history.score_history(self.s.run_start)
 
     def actions(self) -> list[Action]:
         """The records that made this state, the first guess first: apply them to a new trainer to rebuild it."""
@@ -470,10 +506,18 @@ class Trainer:
         data_loss = float(terms.sum())
         extra = penalty(s.params.weights, self.config.l2, self.config.l1)
         total = data_loss + extra
-        dataset_total = total if self.config.batch == "full" else self.loss_at(s.params, self._all_rows)
-        s.loss = LossResult(out - y, terms, total, grad, dataset_total, data_loss, extra)
+        if self.config.batch == "full":
+            dataset_total, accuracy = total, self.accuracy(out, y)
+        else:
+            all_rows, accuracy = self.evaluate(s.params, self.data)
+            dataset_total = all_rows + extra
+        test_loss, test_accuracy = (None, None) if self.test_data is None else self.evaluate(s.params, self.test_data)
+        s.loss = LossResult(
+            out - y, terms, total, grad, dataset_total, data_loss, extra, test_loss, accuracy, test_accuracy
+        )
         s.done = Phase.LOSS
         self.history.losses.append((self.history.pos, s.step, dataset_total))
+        self.history.scores.append((self.history.pos, Score(s.step, dataset_total, test_loss, accuracy, test_accuracy)))
         if not np.isfinite(dataset_total):
             s.stop = Stop(StopReason.DIVERGED, s.step, f"diverged at step {s.step}: the loss became {dataset_total}")
         elif dataset_total < self.config.stop_loss:
@@ -535,6 +579,27 @@ class Trainer:
             out = forward(self.arch, params, x, rows).output
             data_loss = float(self.loss_fn.terms(out, y, self.config.mean)[0].sum())
             return data_loss + penalty(params.weights, self.config.l2, self.config.l1)
+
+    def evaluate(self, params: Params, data: Dataset) -> tuple[float, float | None]:
+        """The data loss (no penalty) of ``params`` over every row of ``data``, and the accuracy (or None)."""
+        with np.errstate(all="ignore"):
+            out = forward(self.arch, params, data.x, np.arange(len(data))).output
+            loss = float(self.loss_fn.terms(out, data.y, self.config.mean)[0].sum())
+        return loss, self.accuracy(out, data.y)
+
+    def accuracy(self, outputs: Array, y: Array) -> float | None:
+        """The share of rows classified right (None when the network does not classify).
+
+        Softmax: the largest output is the target's class. Sigmoid: every output is on the target's
+        side of 0.5.
+        """
+        if not self.classifies or not len(y):
+            return None
+        if self.arch.output == "softmax":
+            right = outputs.argmax(axis=1) == y.argmax(axis=1)
+        else:
+            right = ((outputs > 0.5) == (y > 0.5)).all(axis=1)
+        return float(right.mean())
 
     def dataset_loss(self) -> float:
         """The loss over every row at the current parameters."""

@@ -44,12 +44,13 @@ class Scenario:
     data: Dataset
     config: Config
     initial: Params | None
+    test: Dataset | None = None  # the rows held out for testing (``data`` has the others)
 
     def trainer(self, **overrides: Any) -> Trainer:
         """A fresh trainer; ``overrides`` replace Config fields (learning_rate, seed, batch…)."""
         config = Config(**{**self.config.__dict__, **overrides}) if overrides else self.config
         initial = self.initial if "seed" not in overrides else None
-        return Trainer(self.arch, self.data, config, initial)
+        return Trainer(self.arch, self.data, config, initial, test=self.test)
 
 
 def scenario_dirs() -> list[Path]:
@@ -237,17 +238,22 @@ class _Reader:
             raise self.fail("[data]", "missing (expected a table with inputs, targets and rows or file)")
         name = self.value(doc, "", "name") if "name" in doc else self.path.stem
         description = self.value(doc, "", "description")
-        data = self.data(self.table(doc["data"], "data"))
+        every_row = self.data(self.table(doc["data"], "data"))
         net = self.table(doc.get("network", {}), "network")
         train = self.table(doc.get("training", {}), "training")
+        fraction = self.value(doc["data"], "data", "test_fraction")
+        try:
+            data, test = every_row.split(fraction, self.value(net, "network", "seed"))
+        except ValueError as e:
+            raise self.fail("[data] test_fraction", str(e)) from None
         arch = self.architecture(net, data)
         config = self.config(train, net, arch, data)
-        problem = self.memory_problem(arch, data, config)
+        problem = self.memory_problem(arch, every_row, config)
         if problem:
             raise ScenarioError(f"{self.where}: {problem}")
         initial = self.initial(net, arch)
         # names are only ever shown: keep their control characters out of every view
-        return Scenario(visible(name), visible(description), self.path, arch, data, config, initial)
+        return Scenario(visible(name), visible(description), self.path, arch, data, config, initial, test)
 
     def data(self, d: dict) -> Dataset:
         inputs = self.value(d, "data", "inputs")

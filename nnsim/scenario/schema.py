@@ -95,6 +95,14 @@ DATA = (
         shown="one of `rows` or `file`",
     ),
     Key("scale", "number", 1.0, f"every input is multiplied by this (the products at most {MAX_VALUE_TEXT} in size)"),
+    Key(
+        "test_fraction",
+        "number",
+        0.0,
+        "the share of rows held out for testing (seeded by `[network] seed`; never trained on)",
+        minimum=0,
+        below=1,
+    ),
 )
 
 NETWORK = (

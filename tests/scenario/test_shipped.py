@@ -27,7 +27,7 @@ def test_shapes():
     digits = load("digits")
     assert digits.arch.sizes[0] == 64 and digits.arch.sizes[-1] == 10 and digits.arch.output == "softmax"
     assert digits.config.loss == "cross_entropy"
-    assert len(digits.data) == 1797
+    assert len(digits.data) + len(digits.test) == 1797 and len(digits.test) == 539  # test_fraction = 0.3
     assert digits.data.x.min() == 0 and digits.data.x.max() == 1  # 0..16 scaled by 1/16
     assert (digits.data.y.sum(axis=1) == 1).all()
 
