@@ -260,7 +260,10 @@ class Trainer:
         return self.history.records[self.history.pos - 1]
 
     def contributions(self, ref: ParamRef) -> Array:
-        """Each sample's share of dL/d(ref) in the last backward pass (they sum to the gradient)."""
+        """Each sample's share of dL/d(ref) in the last backward pass.
+
+        They sum to the gradient of the data loss: with l2 or l1, the gradient also has the penalty's slope.
+        """
         fp, g = self.s.forward, self.s.grads
         if fp is None or g is None:
             raise PhaseError("no backward pass yet")

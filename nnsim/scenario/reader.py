@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Architecture, Config, Dataset, Params, Trainer
-from . import files, memory, schema
+from . import files, generate, memory, schema
 from .schema import MAX_COLUMNS, MAX_LAYER_SIZE, MAX_LAYERS, MAX_VALUE, MAX_VALUE_TEXT, REQUIRED, TABLES, Key
 from .text import quoted, visible
 
@@ -63,7 +63,7 @@ def shipped() -> dict[str, Path]:
     for folder in scenario_dirs():
         for path in sorted(folder.glob("*.toml")):
             found.setdefault(path.stem, path)
-    order = ["y4x", "linear", "hidden", "xor", "digits"]
+    order = ["y4x", "linear", "hidden", "xor", "circle", "spiral", "digits"]
     return dict(sorted(found.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])))
 
 
@@ -238,7 +238,7 @@ class _Reader:
             raise self.fail("[data]", "missing (expected a table with inputs, targets and rows or file)")
         name = self.value(doc, "", "name") if "name" in doc else self.path.stem
         description = self.value(doc, "", "description")
-        every_row = self.data(self.table(doc["data"], "data"))
+        every_row = self.data(self.table(doc["data"], "data"), doc.get("network", {}))
         net = self.table(doc.get("network", {}), "network")
         train = self.table(doc.get("training", {}), "training")
         fraction = self.value(doc["data"], "data", "test_fraction")
@@ -255,20 +255,32 @@ class _Reader:
         # names are only ever shown: keep their control characters out of every view
         return Scenario(visible(name), visible(description), self.path, arch, data, config, initial, test)
 
-    def data(self, d: dict) -> Dataset:
+    def data(self, d: dict, net: dict) -> Dataset:
+        if "generate" in d:  # a generated set's columns unless the file names others
+            d = {"inputs": ["x1", "x2"], "targets": ["y"], **d}
         inputs = self.value(d, "data", "inputs")
         targets = self.value(d, "data", "targets")
         if set(inputs) & set(targets):
             both = sorted(set(inputs) & set(targets))
             raise self.fail("[data] targets", f"a column cannot be both input and target: {_fmt(both)}")
         scale = self.value(d, "data", "scale")
-        has_rows, has_file = "rows" in d, "file" in d
-        if has_rows == has_file:
-            raise self.fail("[data]", "expected exactly one of rows (with columns) or file")
-        if has_file:
+        sources = [key for key in ("rows", "file", "generate") if key in d]
+        if len(sources) != 1:
+            raise self.fail("[data]", "expected exactly one of rows (with columns), file or generate")
+        for key in ("n", "noise"):
+            if key in d and "generate" not in d:
+                raise self.fail(f"[data] {key}", "applies only to a generated set (generate = …)")
+        if "file" in d:
             columns, values = self.csv(d)
-        else:
+        elif "rows" in d:
             columns, values = self.inline(d)
+        else:
+            if "columns" in d:
+                raise self.fail("[data] columns", "only for inline rows; a generated set's columns are x1, x2, y")
+            kind = self.value(d, "data", "generate")
+            n, noise = self.value(d, "data", "n"), self.value(d, "data", "noise")
+            seed = self.value(net, "network", "seed")
+            columns, values = list(generate.COLUMNS), generate.generate(kind, n, noise, seed)
         for key, wanted in (("inputs", inputs), ("targets", targets)):
             missing = [c for c in wanted if c not in columns]
             if missing:
@@ -286,7 +298,28 @@ class _Reader:
                 "[data] scale",
                 f"inputs times scale reach {biggest:.3g}, more than {MAX_VALUE_TEXT} (expected a smaller scale)",
             )
+        if "features" in d:
+            raw = dict(zip(inputs, x.T))
+            inputs = self.value(d, "data", "features")
+            x = self.features(inputs, raw)
         return Dataset(tuple(map(visible, inputs)), tuple(map(visible, targets)), x, y)
+
+    def features(self, features: tuple[str, ...], columns: dict[str, np.ndarray]) -> np.ndarray:
+        """The derived inputs, one column each, computed from the input columns."""
+        out = []
+        for k, text in enumerate(features):
+            where = f"[data] features[{k}]"
+            try:
+                f = generate.feature(text, tuple(columns))
+            except ValueError as e:
+                raise self.fail(where, f"{_fmt(text)}: {visible(str(e), 200)}") from None
+            with np.errstate(all="ignore"):
+                values = f(columns)
+            biggest = float(np.abs(values).max())
+            if not biggest <= MAX_VALUE:
+                raise self.fail(where, f"{_fmt(text)} reaches {biggest:.3g}, more than {MAX_VALUE_TEXT}")
+            out.append(values)
+        return np.column_stack(out)
 
     def inline(self, d: dict) -> tuple[list[str], np.ndarray]:
         columns = list(self.value(d, "data", "columns"))

@@ -10,6 +10,7 @@ import re
 from typing import Any, NamedTuple
 
 from ..engine import HIDDEN_ACTIVATIONS, INIT_SCHEMES, LOSSES, OPTIMIZERS, OUTPUT_ACTIVATIONS
+from .generate import GENERATORS
 
 REQUIRED = "required"  # the default of a key a scenario must give
 LOSS_NAMES = tuple(name for name in LOSSES if name != "binary_cross_entropy")
@@ -20,6 +21,7 @@ MAX_LAYER_SIZE = 2**63 - 1  # nodes in one layer (the memory check refuses far f
 MAX_VALUE = 1e15  # the largest data value, input (times scale), weight or bias, in size
 MAX_VALUE_TEXT = "1e15"
 MAX_COLUMNS = 10_000  # columns of a CSV file
+MAX_GENERATED = 1_000_000  # rows of a generated set
 
 # What a value of each type must be, as the error messages and the README say it.
 TYPES = {
@@ -83,16 +85,48 @@ TOP = (
 )
 
 DATA = (
-    Key("inputs", "columns", REQUIRED, "the input column names"),
-    Key("targets", "columns", REQUIRED, "the target column names"),
-    Key("rows", "rows", None, "inline rows, a list of numbers each, with `columns`", shown="one of `rows` or `file`"),
+    Key(
+        "inputs",
+        "columns",
+        REQUIRED,
+        "the input column names",
+        shown='required (with `generate`: `["x1", "x2"]`)',
+    ),
+    Key("targets", "columns", REQUIRED, "the target column names", shown='required (with `generate`: `["y"]`)'),
+    Key(
+        "rows",
+        "rows",
+        None,
+        "inline rows, a list of numbers each, with `columns`",
+        shown="one of `rows`, `file` or `generate`",
+    ),
     Key("columns", "columns", None, "the column names of the inline rows", shown="required with `rows`"),
     Key(
         "file",
         "file",
         None,
         "a CSV file with a header row, relative to the scenario file",
-        shown="one of `rows` or `file`",
+        shown="one of `rows`, `file` or `generate`",
+    ),
+    Key(
+        "generate",
+        "string",
+        None,
+        "a 2-D set drawn from `[network] seed` with columns x1, x2, y: two classes (y 0 or 1, "
+        "balanced) in a circle, the xor quadrants, two gaussians or two spiral arms, or y = (x1 + x2)/2 "
+        "on a plane",
+        choices=GENERATORS,
+        shown="one of `rows`, `file` or `generate`",
+    ),
+    Key("n", "whole", 200, "rows of a generated set", minimum=2, maximum=MAX_GENERATED),
+    Key("noise", "number", 0.0, "standard deviation of the normal jitter added to a generated set", minimum=0),
+    Key(
+        "features",
+        "columns",
+        None,
+        "derived inputs the network sees instead of `inputs`: columns of `inputs`, products `x1*x2`, "
+        "powers `x1^2` (to 9), `sin(x1)`, `cos(x1)`, parentheses",
+        shown="`inputs`",
     ),
     Key("scale", "number", 1.0, f"every input is multiplied by this (the products at most {MAX_VALUE_TEXT} in size)"),
     Key(

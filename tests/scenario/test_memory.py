@@ -144,7 +144,7 @@ def test_a_bad_limit_is_one_line(tmp_path, capsys, monkeypatch):
     assert one_error_line(capsys) == f"nnsim: error: {ENV}: expected a size such as 8G or 512M, got 'lots'"
 
 
-@pytest.mark.parametrize("name", ["y4x", "linear", "hidden", "xor", "digits"])
+@pytest.mark.parametrize("name", ["y4x", "linear", "hidden", "xor", "circle", "spiral", "digits"])
 def test_the_shipped_scenarios_fit(name, capsys):
     assert name in shipped()
     assert main(["check", name]) == 0
