@@ -215,6 +215,9 @@ class _Reader:
             raise self.fail(where, f"column names repeat: {_fmt(value)}")
         return tuple(value)
 
+    def check_features(self, where: str, value: Any, key: Key) -> tuple[str, ...]:
+        return self.check_columns(where, value, key)
+
     def check_sizes(self, where: str, value: Any, key: Key) -> list[int]:
         if (
             not isinstance(value, list)

@@ -31,6 +31,7 @@ TYPES = {
     "whole": "a whole number",
     "boolean": "true or false",
     "columns": "a non-empty list of column names",
+    "features": "a non-empty list of column names or formulas",
     "sizes": f"a list of layer sizes (whole numbers > 0, at most {MAX_LAYERS} layers)",
     "batch": '"full", "sample" or a whole number',
     "file": "a path to a .csv file",
@@ -122,7 +123,7 @@ DATA = (
     Key("noise", "number", 0.0, "standard deviation of the normal jitter added to a generated set", minimum=0),
     Key(
         "features",
-        "columns",
+        "features",
         None,
         "derived inputs the network sees instead of `inputs`: columns of `inputs`, products `x1*x2`, "
         "powers `x1^2` (to 9), `sin(x1)`, `cos(x1)`, parentheses",
