@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Trainer, param_refs
+from .engine import Adam, OptimizerState, Trainer, param_refs, state_params
 
 CSV_HEADER = [
     "step",
@@ -48,6 +48,22 @@ def arrays(items: list[np.ndarray] | None) -> Any:
     return None if items is None else [nested(a) for a in items]
 
 
+def optional(value: float | None) -> float | str | None:
+    return None if value is None else number(value)
+
+
+def optimizer_record(state: OptimizerState) -> dict[str, Any] | None:
+    """The optimiser's state as JSON: {"velocity": {"weights", "biases"}} or {"m": …, "v": …, "t": n}; None for sgd."""
+    if state is None:
+        return None
+    out: dict[str, Any] = {
+        name: {"weights": arrays(p.weights), "biases": arrays(p.biases)} for name, p in state_params(state).items()
+    }
+    if isinstance(state, Adam):
+        out["t"] = state.t
+    return out
+
+
 def step_record(trainer: Trainer) -> dict[str, Any]:
     """The step that just completed (the trainer's last phase must be 'update')."""
     up, fp, loss = trainer.update_result, trainer.forward_pass, trainer.loss_result
@@ -55,6 +71,10 @@ def step_record(trainer: Trainer) -> dict[str, Any]:
     return {
         "step": trainer.step_count,
         "loss": number(loss.total),
+        "data_loss": number(loss.data_loss),
+        "accuracy": optional(loss.accuracy),
+        "test_loss": optional(loss.test_loss),
+        "test_accuracy": optional(loss.test_accuracy),
         "learning_rate": up.learning_rate,
         "rows": [int(r) for r in fp.rows],
         "weights": arrays(up.old.weights),
@@ -64,6 +84,7 @@ def step_record(trainer: Trainer) -> dict[str, Any]:
         "grad_biases": arrays(up.grads.biases),
         "new_weights": arrays(up.new.weights),
         "new_biases": arrays(up.new.biases),
+        "optimizer_state": optimizer_record(up.state),
     }
 
 

@@ -2,7 +2,8 @@
 
 - ``functions``: activations and losses, each with its derivative
 - ``network``: the network's shape, its parameters, ``forward`` and ``backward``
-- ``phases``: the phases of a step, why training stops, and ``update`` (w ← w − lr·g)
+- ``phases``: the phases of a step, why training stops, and ``update`` (w ← w − lr·g), with
+  ``momentum_update`` and ``adam_update`` beside it
 - ``actions``: every change to a run as a JSON-serialisable record
 - ``history``: the records so far, undo and redo
 - ``probe``: nudge a parameter and watch the loss
@@ -12,7 +13,23 @@
 from . import actions
 from .functions import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 from .network import INIT_SCHEMES, Architecture, ParamRef, Params, param_refs
-from .phases import PHASES, Phase, Stop, StopReason, update
+from .phases import (
+    OPTIMIZERS,
+    PHASES,
+    Adam,
+    LossResult,
+    Momentum,
+    OptimizerState,
+    Phase,
+    Score,
+    Stop,
+    StopReason,
+    UpdateResult,
+    adam_update,
+    momentum_update,
+    state_params,
+    update,
+)
 from .probe import Probe, gradient_check
 from .trainer import Config, Dataset, PhaseError, Trainer, TrainingStopped
 
@@ -21,22 +38,32 @@ __all__ = [
     "HIDDEN_ACTIVATIONS",
     "INIT_SCHEMES",
     "LOSSES",
+    "OPTIMIZERS",
     "OUTPUT_ACTIVATIONS",
     "PHASES",
+    "Adam",
     "Architecture",
     "Config",
     "Dataset",
+    "LossResult",
+    "Momentum",
+    "OptimizerState",
     "ParamRef",
     "Params",
     "Phase",
     "PhaseError",
     "Probe",
+    "Score",
     "Stop",
     "StopReason",
     "Trainer",
     "TrainingStopped",
+    "UpdateResult",
     "actions",
+    "adam_update",
     "gradient_check",
+    "momentum_update",
     "param_refs",
+    "state_params",
     "update",
 ]

@@ -105,3 +105,15 @@ LOSSES: dict[str, Loss] = {
         lambda p, y, mean: _cross_entropy(p, y, mean, binary=True),
     ),
 }
+
+
+def penalty(weights: list[Array], l2: float, l1: float) -> float:
+    """Regularisation: l2·Σw² + l1·Σ|w| over the weights (never the biases), added to the loss."""
+    if not (l2 or l1):
+        return 0.0
+    return float(sum(l2 * (w * w).sum() + l1 * np.abs(w).sum() for w in weights))
+
+
+def penalty_gradient(w: Array, l2: float, l1: float) -> Array:
+    """The penalty's slope for one weight matrix: 2·l2·w + l1·sign(w)."""
+    return 2.0 * l2 * w + l1 * np.sign(w)

@@ -13,6 +13,7 @@ import numpy as np
 
 from .actions import Action
 from .network import Params
+from .phases import OptimizerState, Score
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Checkpoint:
     seed: int
     run_start: int
     learning_rate: float
+    optimizer: OptimizerState = None
 
 
 class History:
@@ -38,6 +40,7 @@ class History:
         self.pos = 0
         self.checkpoints: dict[int, Checkpoint] = {}  # the state just before records[k]
         self.losses: list[tuple[int, int, float]] = []  # (record index, step, loss over the dataset)
+        self.scores: list[tuple[int, Score]] = []  # (record index, the loss phase's scores)
 
     def add(self, action: Action) -> None:
         """A new action at the current position: whatever was undone beyond it is dropped."""
@@ -66,7 +69,13 @@ class History:
         self.pos = k
         while self.losses and self.losses[-1][0] >= k:
             self.losses.pop()
+        while self.scores and self.scores[-1][0] >= k:
+            self.scores.pop()
 
     def loss_history(self, run_start: int) -> list[tuple[int, float]]:
         """(step, loss) for every loss phase since the record ``run_start``."""
         return [(step, loss) for idx, step, loss in self.losses if idx >= run_start]
+
+    def score_history(self, run_start: int) -> list[Score]:
+        """The scores of every loss phase since the record ``run_start``."""
+        return [score for idx, score in self.scores if idx >= run_start]

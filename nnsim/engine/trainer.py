@@ -28,10 +28,26 @@ from .actions import (
     Update,
 )
 from .actions import Probe as ProbeRecord
-from .functions import LOSSES
+from .functions import LOSSES, penalty, penalty_gradient
 from .history import Checkpoint, History
 from .network import Architecture, ForwardPass, Gradients, ParamRef, Params, backward, forward, init_params, param_refs
-from .phases import NEXT_PHASE, PHASES, LossResult, Phase, Stop, StopReason, UpdateResult, update
+from .phases import (
+    NEXT_PHASE,
+    PHASES,
+    Adam,
+    LossResult,
+    Momentum,
+    OptimizerState,
+    Phase,
+    Score,
+    Stop,
+    StopReason,
+    UpdateResult,
+    adam_update,
+    momentum_update,
+    update,
+    zero_state,
+)
 from .probe import Probe, loss_curve, probe
 
 Array = np.ndarray
@@ -54,6 +70,32 @@ class Dataset:
     def __len__(self) -> int:
         return self.x.shape[0]
 
+    def take(self, rows: Array) -> Dataset:
+        """The rows ``rows`` (indices, in that order) as a dataset of their own."""
+        return Dataset(self.inputs, self.targets, self.x[rows], self.y[rows])
+
+    def split(self, fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
+        """(training rows, held-out rows): a seeded share ``fraction`` of the rows held out for testing.
+
+        round(fraction · rows) rows are held out, at least one and never all; each part keeps the
+        rows in their order. With fraction 0 every row trains and there is no test set.
+        """
+        n = len(self)
+        if fraction == 0:
+            return self, None
+        if not 0 < fraction < 1:
+            raise ValueError(f"a test fraction is from 0 to below 1, got {fraction}")
+        if n < 2:
+            raise ValueError(f"holding rows out for testing needs at least 2 rows, got {n}")
+        n_test = min(max(1, round(fraction * n)), n - 1)
+        held_out = np.sort(np.random.default_rng(seed).permutation(n)[:n_test])
+        training = np.setdiff1d(np.arange(n), held_out)
+        return self.take(training), self.take(held_out)
+
+    def classes(self) -> bool:
+        """Whether every target is 0 or 1 (a classification's targets)."""
+        return bool(np.isin(self.y, (0.0, 1.0)).all())
+
 
 @dataclass(frozen=True)
 class Config:
@@ -68,6 +110,13 @@ class Config:
     epsilon: float = 1e-4
     init: str = "xavier"
     seed: int = 0
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    adam_eps: float = 1e-8
+    l2: float = 0.0
+    l1: float = 0.0
 
 
 class TrainingStopped(RuntimeError):
@@ -97,6 +146,7 @@ class _State:
     update: UpdateResult | None = None
     stop: Stop | None = None
     probe: Probe | None = None
+    optimizer: OptimizerState = None
 
 
 class Trainer:
@@ -109,9 +159,14 @@ class Trainer:
         config: Config,
         initial: Params | None = None,
         checkpoint_every: int = 16,
+        test: Dataset | None = None,
     ) -> None:
         self.arch = arch
         self.data = data
+        self.test_data = test
+        sets = [data] if test is None else [data, test]
+        # accuracy is reported when the outputs are classes: softmax or sigmoid outputs and 0/1 targets
+        self.classifies = arch.output in ("softmax", "sigmoid") and all(d.classes() for d in sets)
         self.config = config
         name = "binary_cross_entropy" if config.loss == "cross_entropy" and arch.output == "sigmoid" else config.loss
         self.loss_fn = LOSSES[name]
@@ -175,6 +230,11 @@ class Trainer:
         return self.s.update
 
     @property
+    def optimizer_state(self) -> OptimizerState:
+        """The optimiser's state the next update starts from: Momentum, Adam, or None for sgd."""
+        return self.s.optimizer
+
+    @property
     def probe_result(self) -> Probe | None:
         """The last nudge test, until the next action."""
         return self.s.probe
@@ -187,6 +247,10 @@ class Trainer:
         """(step, loss) for every loss computed since the last guess."""
         return self.history.loss_history(self.s.run_start)
 
+    def score_history(self) -> list[Score]:
+        """Every loss phase's scores since the last guess: step, loss, test loss, accuracy, test accuracy."""
+        return self.history.score_history(self.s.run_start)
+
     def actions(self) -> list[Action]:
         """The records that made this state, the first guess first: apply them to a new trainer to rebuild it."""
         return self.history.done()
@@ -196,7 +260,10 @@ class Trainer:
         return self.history.records[self.history.pos - 1]
 
     def contributions(self, ref: ParamRef) -> Array:
-        """Each sample's share of dL/d(ref) in the last backward pass (they sum to the gradient)."""
+        """Each sample's share of dL/d(ref) in the last backward pass.
+
+        They sum to the gradient of the data loss: with l2 or l1, the gradient also has the penalty's slope.
+        """
         fp, g = self.s.forward, self.s.grads
         if fp is None or g is None:
             raise PhaseError("no backward pass yet")
@@ -362,7 +429,9 @@ class Trainer:
         s = self.s
         order = None if s.order is None else s.order.copy()
         rng_state = dict(copy.deepcopy(s.rng.bit_generator.state))
-        return Checkpoint(s.params.copy(), rng_state, s.cursor, order, s.step, s.seed, s.run_start, s.learning_rate)
+        return Checkpoint(
+            s.params.copy(), rng_state, s.cursor, order, s.step, s.seed, s.run_start, s.learning_rate, s.optimizer
+        )
 
     def _load(self, c: Checkpoint) -> None:
         rng = np.random.default_rng()
@@ -370,6 +439,7 @@ class Trainer:
         order = None if c.order is None else c.order.copy()
         done = Phase.UPDATE if c.step else Phase.GUESS
         self.s = _State(c.learning_rate, c.params.copy(), rng, c.cursor, order, c.step, c.seed, c.run_start, done)
+        self.s.optimizer = c.optimizer  # never changed in place: every update makes new arrays
 
     def _carry_out(self, action: Action) -> None:
         if isinstance(action, Forward) and self.history.wants_checkpoint(self.s.step):
@@ -387,6 +457,7 @@ class Trainer:
         else:
             params = init_params(self.arch, self.config.init, rng)
         self.s = _State(self.s.learning_rate, params, rng, seed=a.seed, run_start=self.history.pos)
+        self.s.optimizer = zero_state(self.config.optimizer, params)
 
     def _do_reset(self, a: Reset) -> None:
         self._do_guess(self.first_guess())
@@ -435,11 +506,21 @@ class Trainer:
         _, y = self._batch(s.forward.rows)
         out = s.forward.output
         terms, grad = self.loss_fn.terms(out, y, self.config.mean)
-        total = float(terms.sum())
-        dataset_total = total if self.config.batch == "full" else self.loss_at(s.params, self._all_rows)
-        s.loss = LossResult(out - y, terms, total, grad, dataset_total)
+        data_loss = float(terms.sum())
+        extra = penalty(s.params.weights, self.config.l2, self.config.l1)
+        total = data_loss + extra
+        if self.config.batch == "full":
+            dataset_total, accuracy = total, self.accuracy(out, y)
+        else:
+            all_rows, accuracy = self.evaluate(s.params, self.data)
+            dataset_total = all_rows + extra
+        test_loss, test_accuracy = (None, None) if self.test_data is None else self.evaluate(s.params, self.test_data)
+        s.loss = LossResult(
+            out - y, terms, total, grad, dataset_total, data_loss, extra, test_loss, accuracy, test_accuracy
+        )
         s.done = Phase.LOSS
         self.history.losses.append((self.history.pos, s.step, dataset_total))
+        self.history.scores.append((self.history.pos, Score(s.step, dataset_total, test_loss, accuracy, test_accuracy)))
         if not np.isfinite(dataset_total):
             s.stop = Stop(StopReason.DIVERGED, s.step, f"diverged at step {s.step}: the loss became {dataset_total}")
         elif dataset_total < self.config.stop_loss:
@@ -449,15 +530,28 @@ class Trainer:
     def _do_backward(self, a: Backward) -> None:
         s = self.s
         assert s.forward is not None and s.loss is not None
-        s.grads = backward(self.arch, s.params, s.forward, s.loss.grad_output)
+        s.grads = self._with_penalty(backward(self.arch, s.params, s.forward, s.loss.grad_output), s.params)
         s.done = Phase.BACKWARD
+
+    def _with_penalty(self, grads: Gradients, params: Params) -> Gradients:
+        """The gradients with the regularisation's slope 2·l2·w + l1·sign(w) added to every weight's."""
+        l2, l1 = self.config.l2, self.config.l1
+        if not (l2 or l1):
+            return grads
+        weights = [g + penalty_gradient(w, l2, l1) for g, w in zip(grads.weights, params.weights)]
+        return Gradients(grads.deltas, weights, grads.biases)
 
     def _do_update(self, a: Update) -> None:
         s = self.s
         assert s.grads is not None and s.forward is not None
-        old = s.params
-        s.params = update(old, s.grads, s.learning_rate)
-        s.update = UpdateResult(s.learning_rate, old, s.grads, s.params)
+        old, old_state, c = s.params, s.optimizer, self.config
+        if isinstance(old_state, Momentum):
+            s.params, s.optimizer = momentum_update(old, s.grads, s.learning_rate, old_state, c.momentum)
+        elif isinstance(old_state, Adam):
+            s.params, s.optimizer = adam_update(old, s.grads, s.learning_rate, old_state, c.beta1, c.beta2, c.adam_eps)
+        else:
+            s.params = update(old, s.grads, s.learning_rate)
+        s.update = UpdateResult(s.learning_rate, old, s.grads, s.params, old_state, s.optimizer)
         if self.config.batch != "full":
             s.cursor += len(s.forward.rows)
         s.step += 1
@@ -481,12 +575,34 @@ class Trainer:
             self.s.rng.bit_generator.state, self.s.cursor, self.s.order = saved
 
     def loss_at(self, params: Params, rows: Array | None = None) -> float:
-        """The total loss with ``params`` on ``rows`` (default: the probe's batch)."""
+        """The total loss (with the penalty) with ``params`` on ``rows`` (default: the probe's batch)."""
         rows = self.probe_rows() if rows is None else rows
         x, y = self._batch(rows)
         with np.errstate(all="ignore"):
             out = forward(self.arch, params, x, rows).output
-            return float(self.loss_fn.terms(out, y, self.config.mean)[0].sum())
+            data_loss = float(self.loss_fn.terms(out, y, self.config.mean)[0].sum())
+            return data_loss + penalty(params.weights, self.config.l2, self.config.l1)
+
+    def evaluate(self, params: Params, data: Dataset) -> tuple[float, float | None]:
+        """The data loss (no penalty) of ``params`` over every row of ``data``, and the accuracy (or None)."""
+        with np.errstate(all="ignore"):
+            out = forward(self.arch, params, data.x, np.arange(len(data))).output
+            loss = float(self.loss_fn.terms(out, data.y, self.config.mean)[0].sum())
+        return loss, self.accuracy(out, data.y)
+
+    def accuracy(self, outputs: Array, y: Array) -> float | None:
+        """The share of rows classified right (None when the network does not classify).
+
+        Softmax: the largest output is the target's class. Sigmoid: every output is on the target's
+        side of 0.5.
+        """
+        if not self.classifies or not len(y):
+            return None
+        if self.arch.output == "softmax":
+            right = outputs.argmax(axis=1) == y.argmax(axis=1)
+        else:
+            right = ((outputs > 0.5) == (y > 0.5)).all(axis=1)
+        return float(right.mean())
 
     def dataset_loss(self) -> float:
         """The loss over every row at the current parameters."""
@@ -497,7 +613,7 @@ class Trainer:
         with np.errstate(all="ignore"):
             fp = forward(self.arch, params, x, rows)
             _, grad = self.loss_fn.terms(fp.output, y, self.config.mean)
-            return backward(self.arch, params, fp, grad)
+            return self._with_penalty(backward(self.arch, params, fp, grad), params)
 
     def loss_curve(self, ref: ParamRef, values: Array) -> Array:
         """The loss as a function of one parameter, the others held where they are."""

@@ -2,7 +2,8 @@
 
 ``schema`` describes every key; ``reader`` reads a file into a :class:`Scenario` (refusing a network
 that would not fit in memory, see ``memory``; reading only regular files of a bounded size, see
-``files``). ``visible`` and ``quoted`` (from ``text``) make any text from a file or a client safe to print.
+``files``); ``generate`` draws the generated 2-D sets and computes derived inputs. ``visible`` and
+``quoted`` (from ``text``) make any text from a file or a client safe to print.
 """
 
 from .reader import (

@@ -20,6 +20,9 @@ FLOAT_BYTES = 8
 # Copies of the parameters while training: the current ones, their gradients, the previous step's
 # (kept for the update view) and one working copy (the probe's nudges, the update's temporaries).
 WORKING_COPIES = 4
+# Arrays of optimiser state per parameter: momentum's velocity; Adam's m and v. Training keeps the
+# state before and after an update, and every checkpoint keeps one.
+STATE_ARRAYS = {"sgd": 0, "momentum": 1, "adam": 2}
 # Arrays per row and per node of the forward pass over the whole dataset: z, a, the backward
 # pass's delta and one temporary (the probe's and the stop test's extra forward passes).
 ARRAYS_PER_NODE = 4
@@ -38,6 +41,7 @@ class Need(NamedTuple):
     rows: int
     nodes: int
     shuffled: bool  # mini-batches: every checkpoint keeps the shuffled order of the rows
+    state: int = 0  # arrays of optimiser state per parameter (STATE_ARRAYS)
 
     @property
     def param_bytes(self) -> int:
@@ -54,9 +58,12 @@ class Need(NamedTuple):
 
     def explained(self) -> str:
         """Where the total comes from, in one line."""
+        state = f", {2 * self.state} of the optimiser's state" if self.state else ""
+        kept = f" × {1 + self.state} (parameters and optimiser state)" if self.state else ""
         text = (
-            f"{self.params:,} parameters × {self.copies:,} copies ({WORKING_COPIES} to train, {self.checkpoints:,} "
-            f"checkpoints, one every {CHECKPOINT_EVERY} steps to max_steps = {self.max_steps:,}) = "
+            f"{self.params:,} parameters × {self.copies:,} copies ({WORKING_COPIES} to train{state}, "
+            f"{self.checkpoints:,} checkpoints{kept}, one every {CHECKPOINT_EVERY} steps to max_steps = "
+            f"{self.max_steps:,}) = "
             f"{size_text(self.params * self.copies * FLOAT_BYTES)}; {self.rows:,} rows × "
             f"{self.nodes:,} nodes × {ARRAYS_PER_NODE} arrays = {size_text(self.activation_bytes)}"
         )
@@ -65,10 +72,15 @@ class Need(NamedTuple):
         return text
 
 
-def need(arch: Architecture, rows: int, max_steps: int, shuffled: bool) -> Need:
-    """The memory a whole run needs, computed from the shapes (nothing is allocated)."""
+def need(arch: Architecture, rows: int, max_steps: int, shuffled: bool, optimizer: str = "sgd") -> Need:
+    """The memory a whole run needs, computed from the shapes (nothing is allocated).
+
+    ``rows`` counts every row, the held-out ones too (the test loss runs a forward pass over them).
+    """
     checkpoints = 1 + max_steps // CHECKPOINT_EVERY  # the guess's, then one every CHECKPOINT_EVERY steps
-    return Need(arch.n_params, WORKING_COPIES + checkpoints, checkpoints, max_steps, rows, sum(arch.sizes), shuffled)
+    state = STATE_ARRAYS[optimizer]
+    copies = WORKING_COPIES + 2 * state + checkpoints * (1 + state)
+    return Need(arch.n_params, copies, checkpoints, max_steps, rows, sum(arch.sizes), shuffled, state)
 
 
 def size_text(n: int) -> str:
@@ -125,9 +137,9 @@ def limit() -> tuple[int, str]:
     return total // 4, f"a quarter of {where} {size_text(total)}; set {ENV}, e.g. {ENV}=32G, to change it"
 
 
-def too_big(arch: Architecture, rows: int, max_steps: int, shuffled: bool) -> str | None:
+def too_big(arch: Architecture, rows: int, max_steps: int, shuffled: bool, optimizer: str = "sgd") -> str | None:
     """Why training would not fit in memory, or None when it fits."""
-    needed = need(arch, rows, max_steps, shuffled)
+    needed = need(arch, rows, max_steps, shuffled, optimizer)
     allowed, why = limit()
     if needed.total <= allowed:
         return None

@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 
 from ..engine import Architecture, Config, Dataset, Params, Trainer
-from . import files, memory, schema
+from . import files, generate, memory, schema
 from .schema import MAX_COLUMNS, MAX_LAYER_SIZE, MAX_LAYERS, MAX_VALUE, MAX_VALUE_TEXT, REQUIRED, TABLES, Key
 from .text import quoted, visible
 
+OPTIMIZER_KEYS = ("optimizer", "momentum", "beta1", "beta2", "adam_eps", "l2", "l1")
 PACKAGE_SCENARIOS = Path(__file__).parent.parent / "scenarios"  # in an installed wheel
 SOURCE_SCENARIOS = Path(__file__).parent.parent.parent / "scenarios"  # in a source checkout
 
@@ -43,12 +44,13 @@ class Scenario:
     data: Dataset
     config: Config
     initial: Params | None
+    test: Dataset | None = None  # the rows held out for testing (``data`` has the others)
 
     def trainer(self, **overrides: Any) -> Trainer:
         """A fresh trainer; ``overrides`` replace Config fields (learning_rate, seed, batch…)."""
         config = Config(**{**self.config.__dict__, **overrides}) if overrides else self.config
         initial = self.initial if "seed" not in overrides else None
-        return Trainer(self.arch, self.data, config, initial)
+        return Trainer(self.arch, self.data, config, initial, test=self.test)
 
 
 def scenario_dirs() -> list[Path]:
@@ -61,7 +63,7 @@ def shipped() -> dict[str, Path]:
     for folder in scenario_dirs():
         for path in sorted(folder.glob("*.toml")):
             found.setdefault(path.stem, path)
-    order = ["y4x", "linear", "hidden", "xor", "digits"]
+    order = ["y4x", "linear", "hidden", "xor", "circle", "spiral", "digits"]
     return dict(sorted(found.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])))
 
 
@@ -186,8 +188,8 @@ class _Reader:
             raise self.fail(where, f"expected a finite number, got {_type_name(value)} {_fmt(value)}")
         if key.above is not None and value <= key.above:
             raise self.fail(where, f"expected a number > {key.above:g}, got {value}")
-        if key.minimum is not None and value < key.minimum:
-            raise self.fail(where, f"expected a number >= {key.minimum:g}, got {value}")
+        if key.minimum is not None and value < key.minimum or key.below is not None and value >= key.below:
+            raise self.fail(where, f"expected a {key.expected().removeprefix('a finite ')}, got {value}")
         return float(value)
 
     def check_whole(self, where: str, value: Any, key: Key) -> int:
@@ -213,6 +215,9 @@ class _Reader:
             raise self.fail(where, f"column names repeat: {_fmt(value)}")
         return tuple(value)
 
+    def check_features(self, where: str, value: Any, key: Key) -> tuple[str, ...]:
+        return self.check_columns(where, value, key)
+
     def check_sizes(self, where: str, value: Any, key: Key) -> list[int]:
         if (
             not isinstance(value, list)
@@ -236,32 +241,49 @@ class _Reader:
             raise self.fail("[data]", "missing (expected a table with inputs, targets and rows or file)")
         name = self.value(doc, "", "name") if "name" in doc else self.path.stem
         description = self.value(doc, "", "description")
-        data = self.data(self.table(doc["data"], "data"))
+        every_row = self.data(self.table(doc["data"], "data"), doc.get("network", {}))
         net = self.table(doc.get("network", {}), "network")
         train = self.table(doc.get("training", {}), "training")
+        fraction = self.value(doc["data"], "data", "test_fraction")
+        try:
+            data, test = every_row.split(fraction, self.value(net, "network", "seed"))
+        except ValueError as e:
+            raise self.fail("[data] test_fraction", str(e)) from None
         arch = self.architecture(net, data)
         config = self.config(train, net, arch, data)
-        problem = self.memory_problem(arch, data, config)
+        problem = self.memory_problem(arch, every_row, config)
         if problem:
             raise ScenarioError(f"{self.where}: {problem}")
         initial = self.initial(net, arch)
         # names are only ever shown: keep their control characters out of every view
-        return Scenario(visible(name), visible(description), self.path, arch, data, config, initial)
+        return Scenario(visible(name), visible(description), self.path, arch, data, config, initial, test)
 
-    def data(self, d: dict) -> Dataset:
+    def data(self, d: dict, net: dict) -> Dataset:
+        if "generate" in d:  # a generated set's columns unless the file names others
+            d = {"inputs": ["x1", "x2"], "targets": ["y"], **d}
         inputs = self.value(d, "data", "inputs")
         targets = self.value(d, "data", "targets")
         if set(inputs) & set(targets):
             both = sorted(set(inputs) & set(targets))
             raise self.fail("[data] targets", f"a column cannot be both input and target: {_fmt(both)}")
         scale = self.value(d, "data", "scale")
-        has_rows, has_file = "rows" in d, "file" in d
-        if has_rows == has_file:
-            raise self.fail("[data]", "expected exactly one of rows (with columns) or file")
-        if has_file:
+        sources = [key for key in ("rows", "file", "generate") if key in d]
+        if len(sources) != 1:
+            raise self.fail("[data]", "expected exactly one of rows (with columns), file or generate")
+        for key in ("n", "noise"):
+            if key in d and "generate" not in d:
+                raise self.fail(f"[data] {key}", "applies only to a generated set (generate = …)")
+        if "file" in d:
             columns, values = self.csv(d)
-        else:
+        elif "rows" in d:
             columns, values = self.inline(d)
+        else:
+            if "columns" in d:
+                raise self.fail("[data] columns", "only for inline rows; a generated set's columns are x1, x2, y")
+            kind = self.value(d, "data", "generate")
+            n, noise = self.value(d, "data", "n"), self.value(d, "data", "noise")
+            seed = self.value(net, "network", "seed")
+            columns, values = list(generate.COLUMNS), generate.generate(kind, n, noise, seed)
         for key, wanted in (("inputs", inputs), ("targets", targets)):
             missing = [c for c in wanted if c not in columns]
             if missing:
@@ -279,7 +301,28 @@ class _Reader:
                 "[data] scale",
                 f"inputs times scale reach {biggest:.3g}, more than {MAX_VALUE_TEXT} (expected a smaller scale)",
             )
+        if "features" in d:
+            raw = dict(zip(inputs, x.T))
+            inputs = self.value(d, "data", "features")
+            x = self.features(inputs, raw)
         return Dataset(tuple(map(visible, inputs)), tuple(map(visible, targets)), x, y)
+
+    def features(self, features: tuple[str, ...], columns: dict[str, np.ndarray]) -> np.ndarray:
+        """The derived inputs, one column each, computed from the input columns."""
+        out = []
+        for k, text in enumerate(features):
+            where = f"[data] features[{k}]"
+            try:
+                f = generate.feature(text, tuple(columns))
+            except ValueError as e:
+                raise self.fail(where, f"{_fmt(text)}: {visible(str(e), 200)}") from None
+            with np.errstate(all="ignore"):
+                values = f(columns)
+            biggest = float(np.abs(values).max())
+            if not biggest <= MAX_VALUE:
+                raise self.fail(where, f"{_fmt(text)} reaches {biggest:.3g}, more than {MAX_VALUE_TEXT}")
+            out.append(values)
+        return np.column_stack(out)
 
     def inline(self, d: dict) -> tuple[list[str], np.ndarray]:
         columns = list(self.value(d, "data", "columns"))
@@ -357,12 +400,14 @@ class _Reader:
             epsilon=self.value(train, "training", "epsilon"),
             init=self.value(net, "network", "init"),
             seed=self.value(net, "network", "seed"),
+            **{name: self.value(train, "training", name) for name in OPTIMIZER_KEYS},
         )
 
     def memory_problem(self, arch: Architecture, data: Dataset, config: Config) -> str | None:
         """Why training this network would not fit in memory (from its shapes), or None."""
         try:
-            return memory.too_big(arch, len(data), config.max_steps, shuffled=isinstance(config.batch, int))
+            shuffled = isinstance(config.batch, int)
+            return memory.too_big(arch, len(data), config.max_steps, shuffled, config.optimizer)
         except ValueError as e:  # a bad NNSIM_MAX_MEMORY
             raise ScenarioError(str(e)) from None
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from ..engine import HIDDEN_ACTIVATIONS, INIT_SCHEMES, LOSSES, OUTPUT_ACTIVATIONS
+from ..engine import HIDDEN_ACTIVATIONS, INIT_SCHEMES, LOSSES, OPTIMIZERS, OUTPUT_ACTIVATIONS
+from .generate import GENERATORS
 
 REQUIRED = "required"  # the default of a key a scenario must give
 LOSS_NAMES = tuple(name for name in LOSSES if name != "binary_cross_entropy")
@@ -20,6 +21,7 @@ MAX_LAYER_SIZE = 2**63 - 1  # nodes in one layer (the memory check refuses far f
 MAX_VALUE = 1e15  # the largest data value, input (times scale), weight or bias, in size
 MAX_VALUE_TEXT = "1e15"
 MAX_COLUMNS = 10_000  # columns of a CSV file
+MAX_GENERATED = 1_000_000  # rows of a generated set
 
 # What a value of each type must be, as the error messages and the README say it.
 TYPES = {
@@ -29,6 +31,7 @@ TYPES = {
     "whole": "a whole number",
     "boolean": "true or false",
     "columns": "a non-empty list of column names",
+    "features": "a non-empty list of column names or formulas",
     "sizes": f"a list of layer sizes (whole numbers > 0, at most {MAX_LAYERS} layers)",
     "batch": '"full", "sample" or a whole number',
     "file": "a path to a .csv file",
@@ -43,7 +46,8 @@ class Key(NamedTuple):
 
     ``default`` is the value used when the key is absent (REQUIRED: the file must give it; None:
     nothing, ``shown`` says what happens instead). The check is ``choices`` (one of these strings),
-    ``above`` (a number greater than this) or ``minimum`` (a number at least this).
+    ``above`` (a number greater than this) or ``minimum`` (a number at least this), and ``below``
+    (a number less than this).
     """
 
     name: str
@@ -54,6 +58,7 @@ class Key(NamedTuple):
     above: float | None = None
     minimum: float | None = None
     maximum: int | None = None  # the largest whole number allowed
+    below: float | None = None  # a number must be less than this
     shown: str = ""  # the README's default, when it is not a value
 
     def expected(self) -> str:
@@ -63,6 +68,8 @@ class Key(NamedTuple):
         text = TYPES[self.type]
         if self.maximum is not None:
             text += f" from {self.minimum or 0:g} to {self.maximum:,}"
+        elif self.below is not None:
+            text += f" >= {self.minimum or 0:g} and < {self.below:g}"
         elif self.above is not None:
             text += f" > {self.above:g}"
         elif self.minimum is not None:
@@ -79,18 +86,58 @@ TOP = (
 )
 
 DATA = (
-    Key("inputs", "columns", REQUIRED, "the input column names"),
-    Key("targets", "columns", REQUIRED, "the target column names"),
-    Key("rows", "rows", None, "inline rows, a list of numbers each, with `columns`", shown="one of `rows` or `file`"),
+    Key(
+        "inputs",
+        "columns",
+        REQUIRED,
+        "the input column names",
+        shown='required (with `generate`: `["x1", "x2"]`)',
+    ),
+    Key("targets", "columns", REQUIRED, "the target column names", shown='required (with `generate`: `["y"]`)'),
+    Key(
+        "rows",
+        "rows",
+        None,
+        "inline rows, a list of numbers each, with `columns`",
+        shown="one of `rows`, `file` or `generate`",
+    ),
     Key("columns", "columns", None, "the column names of the inline rows", shown="required with `rows`"),
     Key(
         "file",
         "file",
         None,
         "a CSV file with a header row, relative to the scenario file",
-        shown="one of `rows` or `file`",
+        shown="one of `rows`, `file` or `generate`",
+    ),
+    Key(
+        "generate",
+        "string",
+        None,
+        "a 2-D set drawn from `[network] seed` with columns x1, x2, y: two classes (y 0 or 1, "
+        "balanced) in a circle, the xor quadrants, two gaussians or two spiral arms, or y = (x1 + x2)/2 "
+        "on a plane",
+        choices=GENERATORS,
+        shown="one of `rows`, `file` or `generate`",
+    ),
+    Key("n", "whole", 200, "rows of a generated set", minimum=2, maximum=MAX_GENERATED),
+    Key("noise", "number", 0.0, "standard deviation of the normal jitter added to a generated set", minimum=0),
+    Key(
+        "features",
+        "features",
+        None,
+        "derived inputs the network sees instead of `inputs`: columns of `inputs`, products `x1*x2`, "
+        "powers `x1^2` (to 9), `sin(x1)`, `cos(x1)`, parentheses",
+        shown="`inputs`",
     ),
     Key("scale", "number", 1.0, f"every input is multiplied by this (the products at most {MAX_VALUE_TEXT} in size)"),
+    Key(
+        "test_fraction",
+        "number",
+        0.0,
+        "the share of rows held out for testing (seeded by `[network] seed`; never trained on)",
+        minimum=0,
+        below=1,
+    ),
 )
 
 NETWORK = (
@@ -123,6 +170,19 @@ TRAINING = (
     Key("stop_loss", "number", 1e-6, "stop once the loss is below this", minimum=0),
     Key("max_steps", "whole", 1000, "stop after this many steps", minimum=1, maximum=10**9),
     Key("epsilon", "number", 1e-4, "the probe's nudge ε", above=0),
+    Key(
+        "optimizer",
+        "string",
+        "sgd",
+        "the update rule: w ← w − lr·g, with momentum, or Adam (PyTorch's forms)",
+        choices=OPTIMIZERS,
+    ),
+    Key("momentum", "number", 0.9, "momentum's μ in v ← μ·v + g; w ← w − lr·v", minimum=0, below=1),
+    Key("beta1", "number", 0.9, "Adam's β1: m ← β1·m + (1−β1)·g", minimum=0, below=1),
+    Key("beta2", "number", 0.999, "Adam's β2: v ← β2·v + (1−β2)·g²", minimum=0, below=1),
+    Key("adam_eps", "number", 1e-8, "Adam's ε in w ← w − lr·m̂/(√v̂ + ε)", above=0),
+    Key("l2", "number", 0.0, "adds l2·Σw² over the weights (not the biases) to the loss", minimum=0),
+    Key("l1", "number", 0.0, "adds l1·Σ|w| over the weights (not the biases) to the loss", minimum=0),
 )
 
 TABLES: dict[str, tuple[Key, ...]] = {"": TOP, "data": DATA, "network": NETWORK, "training": TRAINING}
@@ -163,7 +223,8 @@ def markdown_table() -> str:
             if k.choices:
                 expects = "one of " + ", ".join(f"`{c}`" for c in k.choices)
             default = k.shown or ("required" if k.default == REQUIRED else f"`{toml_value(k.default)}`")
-            lines.append(f"| {name} | {expects} | {k.doc} | {default} |")
+            doc = k.doc.replace("|", "\\|")
+            lines.append(f"| {name} | {expects} | {doc} | {default} |")
     return "\n".join(lines) + "\n"
 
 

@@ -38,7 +38,7 @@ def busy_run(name: str):
     return t
 
 
-@pytest.mark.parametrize("name", ["y4x", "linear", "hidden", "xor", "digits"])
+@pytest.mark.parametrize("name", ["y4x", "linear", "hidden", "xor", "circle", "spiral", "digits"])
 def test_a_run_rebuilt_from_its_scenario_text_and_json_actions_is_bit_identical(name):
     t = busy_run(name)
     scenario = load(name)

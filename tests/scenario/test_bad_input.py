@@ -174,8 +174,8 @@ def test_unknown_scenario_name(capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert (
-        err.strip() == "nnsim: error: y5x: no such scenario (shipped: y4x, linear, hidden, xor, digits; "
-        "or give a path to a .toml file)"
+        err.strip() == "nnsim: error: y5x: no such scenario (shipped: y4x, linear, hidden, xor, circle, spiral, "
+        "digits; or give a path to a .toml file)"
     )
 
 

@@ -127,8 +127,10 @@ def test_the_environment_variable_raises_the_limit(tmp_path, capsys, monkeypatch
 
 def test_the_environment_variable_can_lower_it(capsys, monkeypatch):
     # digits: 1210 parameters × (4 + 1 + 2000 // 16) copies + 1797 rows × (64 + 16 + 10) nodes × 4 arrays, 8 bytes each
+    # (the 539 held-out rows count too: the test loss runs a forward pass over them)
     s = load("digits")
-    assert need(s.arch, len(s.data), s.config.max_steps, shuffled=False).total == 1210 * 130 * 8 + 1797 * 90 * 32
+    rows = len(s.data) + len(s.test)
+    assert need(s.arch, rows, s.config.max_steps, shuffled=False).total == 1210 * 130 * 8 + 1797 * 90 * 32
     monkeypatch.setenv(ENV, "6M")
     with pytest.raises(ScenarioError, match=r"digits.toml: too big to train: needs about 6.1 MB of memory"):
         load("digits")
@@ -142,7 +144,7 @@ def test_a_bad_limit_is_one_line(tmp_path, capsys, monkeypatch):
     assert one_error_line(capsys) == f"nnsim: error: {ENV}: expected a size such as 8G or 512M, got 'lots'"
 
 
-@pytest.mark.parametrize("name", ["y4x", "linear", "hidden", "xor", "digits"])
+@pytest.mark.parametrize("name", ["y4x", "linear", "hidden", "xor", "circle", "spiral", "digits"])
 def test_the_shipped_scenarios_fit(name, capsys):
     assert name in shipped()
     assert main(["check", name]) == 0
@@ -212,3 +214,15 @@ def test_unknown_machine_memory_gives_two_gigabytes(monkeypatch):
 
     monkeypatch.setattr(memory.os, "sysconf", no_sysconf)
     assert memory.limit() == (2 * 2**30, f"the machine's memory is unknown; set {ENV}, e.g. {ENV}=8G, to change it")
+
+
+@pytest.mark.parametrize("optimizer,state", [("momentum", 1), ("adam", 2)])
+def test_the_optimisers_state_is_counted(tmp_path, optimizer, state):
+    path = write(tmp_path, "[2]")
+    path.write_text(path.read_text() + f'[training]\noptimizer = "{optimizer}"\nmax_steps = 160\n')
+    s = load(path)
+    n = need(s.arch, len(s.data), s.config.max_steps, shuffled=False, optimizer=s.config.optimizer)
+    # 4 weights; 4 to train + 2 × state (before and after an update); 11 checkpoints × (1 + state)
+    assert n.copies == 4 + 2 * state + 11 * (1 + state)
+    assert n.total == 4 * n.copies * 8 + 2 * 4 * 4 * 8
+    assert f"({4} to train, {2 * state} of the optimiser's state, 11 checkpoints × {1 + state} (" in n.explained()

@@ -42,7 +42,7 @@ def test_the_table_names_every_key_once():
     rows = table.splitlines()[2:]
     names = [row.split(" | ")[0].removeprefix("| ") for row in rows]
     assert names[:3] == ["`name`", "`description`", "`[data] inputs`"]
-    assert names[-1] == "`[training] epsilon`"
+    assert names[-1] == "`[training] l1`"
     assert len(names) == len(set(names)) == sum(1 for keys in TABLES.values() for k in keys if k.type != "table")
     assert "| `[training] learning_rate` | a finite number > 0 | " in table
     assert (
@@ -81,6 +81,7 @@ def test_engine_dataclasses_have_the_schemas_defaults():
             compared.append(name)
     assert sorted(compared) == sorted(
         ["loss", "mean", "learning_rate", "batch", "stop_loss", "max_steps", "epsilon", "init", "seed"]
+        + ["optimizer", "momentum", "beta1", "beta2", "adam_eps", "l2", "l1"]
         + ["activation", "output", "bias"]
     )
     assert Architecture((1, 1)).activation == key("network", "activation").default == "sigmoid"

@@ -6,8 +6,8 @@ import pytest
 from nnsim.scenario import load, shipped
 
 
-def test_all_five_are_shipped_in_order():
-    assert list(shipped()) == ["y4x", "linear", "hidden", "xor", "digits"]
+def test_all_seven_are_shipped_in_order():
+    assert list(shipped()) == ["y4x", "linear", "hidden", "xor", "circle", "spiral", "digits"]
 
 
 def test_y4x_is_the_worked_example():
@@ -27,12 +27,12 @@ def test_shapes():
     digits = load("digits")
     assert digits.arch.sizes[0] == 64 and digits.arch.sizes[-1] == 10 and digits.arch.output == "softmax"
     assert digits.config.loss == "cross_entropy"
-    assert len(digits.data) == 1797
+    assert len(digits.data) + len(digits.test) == 1797 and len(digits.test) == 539  # test_fraction = 0.3
     assert digits.data.x.min() == 0 and digits.data.x.max() == 1  # 0..16 scaled by 1/16
     assert (digits.data.y.sum(axis=1) == 1).all()
 
 
-@pytest.mark.parametrize("name", ["y4x", "linear", "hidden", "xor", "digits"])
+@pytest.mark.parametrize("name", ["y4x", "linear", "hidden", "xor", "circle", "spiral", "digits"])
 def test_trains_to_stop_loss(name):
     s = load(name)
     t = s.trainer()
@@ -48,6 +48,8 @@ def test_digits_learns_to_classify():
     predicted = t.forward_pass.output.argmax(axis=1)
     truth = t.data.y[t.forward_pass.rows].argmax(axis=1)
     assert (predicted == truth).mean() > 0.95
+    # and on the 539 images it never trained on
+    assert t.loss_result.test_accuracy > 0.9
 
 
 def test_load_by_path(tmp_path):
