@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import one_blas_thread
+from .text import visible
 
 COMMANDS = ("list", "check", "run", "screenshot", "serve")
 
@@ -155,7 +156,8 @@ def _version() -> str:
 
 
 def _error(message: str) -> int:
-    sys.stderr.write(f"nnsim: error: {message}\n")
+    """One line on stderr; what came from a file or the command line is shown with its control characters escaped."""
+    sys.stderr.write(f"nnsim: error: {visible(message)}\n")
     return 2
 
 
@@ -211,6 +213,7 @@ def _console(**options):
 
 def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
+    from rich.text import Text
 
     from .scenario import ScenarioError, load, shipped
 
@@ -221,9 +224,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         try:
             s = load(name)
         except ScenarioError as e:
-            table.add_row(name, "", "", f"[red]{e}[/]")
+            table.add_row(Text(visible(name)), "", "", Text(visible(str(e)), style="red"))
             continue
-        table.add_row(name, " → ".join(map(str, s.arch.sizes)), str(len(s.data)), s.description)
+        sizes = " → ".join(map(str, s.arch.sizes))
+        table.add_row(Text(visible(name)), sizes, str(len(s.data)), Text(visible(s.description)))
     _console().print(table)
     return 0
 
@@ -242,10 +246,13 @@ def summary(s) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
     from .scenario import load
 
     s = load(args.scenario)
-    _console(soft_wrap=True).print(f"[green]ok[/] {s.path}: {summary(s)}", highlight=False)
+    line = Text.assemble(("ok", "green"), " ", visible(f"{s.path}: {summary(s)}"))  # a Text: no markup
+    _console(soft_wrap=True).print(line, highlight=False)
     return 0
 
 
@@ -377,7 +384,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: cannot write ({e.strerror})") from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(svg)
-    sys.stdout.write(f"wrote {out}\n")
+    sys.stdout.write(f"wrote {visible(str(out))}\n")
     return 0
 
 

@@ -10,9 +10,12 @@ from collections.abc import Iterable
 from pathlib import Path, PurePath
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
+from textual.notifications import Notify, SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -22,8 +25,10 @@ from textual.worker import get_current_worker
 from ..engine import ParamRef, Trainer, TrainingStopped, param_refs
 from ..export import export
 from ..scenario import Scenario, ScenarioError, load, shipped
+from ..text import visible
 from .actions import after_stop, bindings, hint, key_names, palette_items, phase_keys
 from .components.keyfooter import KeyFooter
+from .components.palette import Palette
 from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
 from .components.screens import HelpScreen, ScenarioPicker
 from .components.tables import ParamsPane, SamplesPane
@@ -38,6 +43,7 @@ MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 2, 5, 10, 50, 200, 1000)  # steps per frame in auto-play
 FRAME = 1 / 12  # seconds between auto-play frames (12 frames per second: at least 10 on a busy machine)
 FRAME_BUDGET = 0.05  # seconds of training per frame at most, so keys stay responsive
+MAX_NOTICES = 4  # notifications on screen at once; the oldest goes first
 
 
 def lr_steps(value: float, up: bool) -> float:
@@ -157,8 +163,10 @@ class NNSimApp(App[None]):
         notice.display = diverged
         if stop is not None and diverged:
             notice.update(
-                f"⚠ {stop.message}. The learning rate {t.learning_rate:g} is too large for this network: "
-                f"{after_stop('diverged')}."
+                Text(
+                    f"⚠ {stop.message}. The learning rate {t.learning_rate:g} is too large for this network: "
+                    f"{after_stop('diverged')}."
+                )
             )
 
     def watch_selected_sample(self) -> None:
@@ -313,18 +321,23 @@ class NNSimApp(App[None]):
     def action_open(self) -> None:
         self.playing = False
 
-        def opened(name: str | None) -> None:
-            if name:
-                self.open_scenario(name)
+        def opened(scenario: Scenario | None) -> None:
+            if scenario is not None:
+                self.show_scenario(scenario)
 
         self.push_screen(ScenarioPicker(), opened)
 
     def open_scenario(self, name: str) -> None:
+        """Load a scenario by name or path and show it; a notification says why when it cannot be loaded."""
         try:
             scenario = load(name)
         except ScenarioError as e:
             self.notify(str(e), title="Cannot open scenario", severity="error")
             return
+        self.show_scenario(scenario)
+
+    def show_scenario(self, scenario: Scenario) -> None:
+        """Start over on a loaded scenario."""
         self.scenario = scenario
         self.trainer = scenario.trainer()
         self.refs = param_refs(scenario.arch)
@@ -391,11 +404,47 @@ class NNSimApp(App[None]):
         """Textual's SVG screenshot, its text placed cell by cell for every viewer (see cells_in_place)."""
         return cells_in_place(super().export_screenshot(title=title, simplify=simplify))
 
+    # ----- text from files, and Textual's own widgets ---------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Textual's notification, shown literally: no markup (unless asked for), control characters escaped."""
+        if not markup:
+            message, title = visible(message), visible(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_notify(self, event: Notify) -> None:
+        """Make room for a notification before Textual shows it (App._on_notify runs next).
+
+        The same message on screen already is replaced (its time starts again), and at most
+        MAX_NOTICES are on screen: a thousand presses of z at the first guess show one
+        "Nothing to undo", and cost a thousand times one press.
+        """
+        new = event.notification
+        notices = self._notifications  # Textual's list of live notifications: no public way to drop one
+        for old in list(notices):
+            if (old.message, old.title, old.severity) == (new.message, new.title, new.severity):
+                self._unnotify(old, refresh=False)
+        for old in list(notices)[: max(len(notices) - MAX_NOTICES + 1, 0)]:
+            self._unnotify(old, refresh=False)
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette, with a bounded search (see Palette)."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(Palette(id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for name in shipped():
+            shown = visible(name)
             yield SystemCommand(
-                f"Open scenario: {name}", f"Load the {name} scenario", lambda n=name: self.open_scenario(n)
+                f"Open scenario: {shown}", f"Load the {shown} scenario", lambda n=name: self.open_scenario(n)
             )
         for text, keys, action in palette_items():
             yield SystemCommand(text, keys, lambda a=action: self.run_action(a))
