@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
+import signal
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
 
-from . import one_blas_thread
-from .text import visible
+
+def _interrupted_early(signum, frame):
+    """Ctrl+C before main() has started (Python still loading nnsim): exit 130, without a traceback."""
+    raise SystemExit(130)
+
+
+# First of all, before the imports below and NumPy's: until main() takes over, Ctrl+C ends the
+# command quietly. Only when this is the start of a command (NumPy not loaded yet: not in a test
+# session or a program that imports nnsim) and where signals can be handled (the main thread).
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler and "numpy" not in sys.modules:
+    try:
+        signal.signal(signal.SIGINT, _interrupted_early)
+    except ValueError:  # imported from another thread
+        pass
+
+import argparse  # noqa: E402
+import csv  # noqa: E402
+import json  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from typing import NoReturn  # noqa: E402
+
+from . import one_blas_thread  # noqa: E402
+from .text import visible  # noqa: E402
 
 COMMANDS = ("list", "check", "run", "screenshot", "serve")
 
@@ -162,7 +179,16 @@ def _error(message: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    """The command: its exit code (0 done, 2 bad input, 130 Ctrl+C), with every error on one line."""
+    try:
+        if signal.getsignal(signal.SIGINT) is _interrupted_early:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here Ctrl+C is caught below
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # at any moment, NumPy's loading included
+        return 130
+
+
+def _main(args_list: list[str]) -> int:
     one_blas_thread()  # before NumPy is imported
     from .scenario import ScenarioError
 
@@ -176,11 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except (ScenarioError, UsageError) as e:
         return _error(str(e))
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
         _stdout_to_devnull()
         return 0
+    except OSError as e:  # the output cannot be written: a full disk, /dev/full
+        _stdout_to_devnull()
+        return _error(f"{e.filename}: {e.strerror}" if e.filename else f"cannot write the output ({e.strerror or e})")
 
 
 def _stdout_to_devnull() -> None:
@@ -382,8 +409,11 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: already exists (use --force to overwrite)") from None
     except OSError as e:
         raise UsageError(f"{out}: cannot write ({e.strerror})") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(svg)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(svg)
+    except OSError as e:  # a full disk (or /dev/full)
+        raise UsageError(f"{out}: cannot write ({e.strerror})") from None
     sys.stdout.write(f"wrote {visible(str(out))}\n")
     return 0
 
