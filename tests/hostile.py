@@ -41,7 +41,8 @@ def write_scenario(folder: Path, text: str, *, two: bool = False, csv: bool = Fa
     ]
     if csv:
         data = folder / "data.csv"
-        data.write_bytes("\n".join(",".join(map(str, r)) for r in [columns, *rows]).encode() + b"\n")
+        lines_of_csv = [",".join(columns)] + [",".join(map(str, r)) for r in rows]
+        data.write_bytes("\n".join(lines_of_csv).encode() + b"\n")
         lines.append('file = "data.csv"')
     else:
         lines += [f"columns = {json.dumps(columns)}", f"rows = {json.dumps(rows)}"]
