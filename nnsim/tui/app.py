@@ -26,7 +26,7 @@ from ..engine import ParamRef, Trainer, TrainingStopped, param_refs
 from ..export import export
 from ..scenario import Scenario, ScenarioError, load, shipped
 from ..text import visible
-from .actions import after_stop, bindings, hint, key_names, palette_items, phase_keys
+from .actions import after_stop, bindings, hint, key_names, palette_items, phase_keys, press
 from .components.keyfooter import KeyFooter
 from .components.palette import Palette
 from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
@@ -46,14 +46,26 @@ FRAME_BUDGET = 0.05  # seconds of training per frame at most, so keys stay respo
 MAX_NOTICES = 4  # notifications on screen at once; the oldest goes first
 
 
+LR_RANGE = (1e-12, 1e12)  # + and - stop here (beyond, 10**e overflows or reaches 0)
+
+
 def lr_steps(value: float, up: bool) -> float:
-    """The next learning rate on the 1-2-5 ladder (…, 0.01, 0.02, 0.05, 0.1, …)."""
+    """The next learning rate on the 1-2-5 ladder (…, 0.01, 0.02, 0.05, 0.1, …), within LR_RANGE.
+
+    At the end of the range the rate stays as it is; from outside it (a scenario may start there)
+    a step towards the range goes to its end.
+    """
+    low, high = LR_RANGE
+    if (up and value >= high) or (not up and value <= low) or not math.isfinite(value):
+        return value
+    if not low <= value <= high:
+        return low if up else high
     exp = math.floor(math.log10(value))
     ladder = [m * 10.0**e for e in range(exp - 1, exp + 2) for m in (1, 2, 5)]
     ladder = [round(v, 12) for v in ladder]
     if up:
-        return next(v for v in ladder if v > value * (1 + 1e-9))
-    return next(v for v in reversed(ladder) if v < value * (1 - 1e-9))
+        return min(next(v for v in ladder if v > value * (1 + 1e-9)), high)
+    return max(next(v for v in reversed(ladder) if v < value * (1 - 1e-9)), low)
 
 
 class NNSimApp(App[None]):
@@ -236,11 +248,20 @@ class NNSimApp(App[None]):
         self.refresh_view()
 
     def action_lr_up(self) -> None:
-        self.trainer.set_learning_rate(lr_steps(self.trainer.learning_rate, up=True))
-        self.refresh_view()
+        self._set_learning_rate(up=True)
 
     def action_lr_down(self) -> None:
-        self.trainer.set_learning_rate(lr_steps(self.trainer.learning_rate, up=False))
+        self._set_learning_rate(up=False)
+
+    def _set_learning_rate(self, up: bool) -> None:
+        """One step up or down the ladder; at the end of LR_RANGE a notice says so instead."""
+        old = self.trainer.learning_rate
+        new = lr_steps(old, up)
+        if new == old:
+            end = "largest" if up else "smallest"
+            self.notify(f"The learning rate {old:g} is the {end} that {press('lr_up' if up else 'lr_down')} sets.")
+            return
+        self.trainer.set_learning_rate(new)
         self.refresh_view()
 
     def action_probe(self) -> None:
