@@ -1,8 +1,6 @@
 """The ``nnsim`` command: the terminal UI by default, and headless commands that print every number."""
 
-from __future__ import annotations
-
-import signal
+import _signal  # type: ignore[import-not-found]  # signal's C core: `import signal` loads enum, slowly
 import sys
 
 
@@ -14,15 +12,16 @@ def _interrupted_early(signum, frame):
 # First of all, before the imports below and NumPy's: until main() takes over, Ctrl+C ends the
 # command quietly. Only when this is the start of a command (NumPy not loaded yet: not in a test
 # session or a program that imports nnsim) and where signals can be handled (the main thread).
-if signal.getsignal(signal.SIGINT) is signal.default_int_handler and "numpy" not in sys.modules:
+if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler and "numpy" not in sys.modules:
     try:
-        signal.signal(signal.SIGINT, _interrupted_early)
+        _signal.signal(_signal.SIGINT, _interrupted_early)
     except ValueError:  # imported from another thread
         pass
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
 import json  # noqa: E402
+import signal  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from typing import NoReturn  # noqa: E402
 
