@@ -352,7 +352,7 @@ class NNSimApp(App[None]):
         """Load a scenario by name or path and show it; a notification says why when it cannot be loaded."""
         try:
             scenario = load(name)
-        except ScenarioError as e:
+        except (ScenarioError, ValueError) as e:  # ValueError: a NUL byte in the path
             self.notify(str(e), title="Cannot open scenario", severity="error")
             return
         self.show_scenario(scenario)

@@ -76,3 +76,12 @@ async def test_the_dialog_adds_nothing_to_loads_words_and_loads_once(tmp_path, m
         assert app.scenario.name == "xor"  # the scenario the dialog loaded, not loaded again
     typed = [name for name in calls if name.startswith("/")]  # the others: the shipped scenarios' descriptions
     assert typed == ["/etc/secret", "/any/where.toml"]
+
+
+async def test_a_nul_byte_in_the_typed_path_is_an_error_line(tmp_path):
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await type_path(app, pilot, "a\x00b.toml") == "embedded null byte"
+        app.open_scenario("a\x00b.toml")
+        await pilot.pause()
+    assert app.return_code is None and app.scenario.name == "y4x"

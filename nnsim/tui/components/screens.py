@@ -74,7 +74,7 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
     def _try(self, name: str) -> None:
         try:
             scenario = load(name)
-        except ScenarioError as e:
+        except (ScenarioError, ValueError) as e:  # ValueError: a NUL byte in the path (pasted)
             self.query_one("#picker-error", Static).update(Text(visible(str(e)), style="bold red"))
             return
         self.dismiss(scenario)
