@@ -1,15 +1,32 @@
 """The ``nnsim`` command: the terminal UI by default, and headless commands that print every number."""
 
-from __future__ import annotations
-
-import argparse
-import csv
-import json
+import _signal  # type: ignore[import-not-found]  # signal's C core: `import signal` loads enum, slowly
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
 
-from . import one_blas_thread
+
+def _interrupted_early(signum, frame):
+    """Ctrl+C before main() has started (Python still loading nnsim): exit 130, without a traceback."""
+    raise SystemExit(130)
+
+
+# First of all, before the imports below and NumPy's: until main() takes over, Ctrl+C ends the
+# command quietly. Only when this is the start of a command (NumPy not loaded yet: not in a test
+# session or a program that imports nnsim) and where signals can be handled (the main thread).
+if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler and "numpy" not in sys.modules:
+    try:
+        _signal.signal(_signal.SIGINT, _interrupted_early)
+    except ValueError:  # imported from another thread
+        pass
+
+import argparse  # noqa: E402
+import csv  # noqa: E402
+import json  # noqa: E402
+import signal  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from typing import NoReturn  # noqa: E402
+
+from . import one_blas_thread  # noqa: E402
+from .text import visible  # noqa: E402
 
 COMMANDS = ("list", "check", "run", "screenshot", "serve")
 
@@ -161,12 +178,22 @@ def _version() -> str:
 
 
 def _error(message: str) -> int:
-    sys.stderr.write(f"nnsim: error: {message}\n")
+    """One line on stderr; what came from a file or the command line is shown with its control characters escaped."""
+    sys.stderr.write(f"nnsim: error: {visible(message)}\n")
     return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    """The command: its exit code (0 done, 2 bad input, 130 Ctrl+C), with every error on one line."""
+    try:
+        if signal.getsignal(signal.SIGINT) is _interrupted_early:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here Ctrl+C is caught below
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # at any moment, NumPy's loading included
+        return 130
+
+
+def _main(args_list: list[str]) -> int:
     one_blas_thread()  # before NumPy is imported
     from .scenario import ScenarioError
 
@@ -180,11 +207,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except (ScenarioError, UsageError) as e:
         return _error(str(e))
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
         _stdout_to_devnull()
         return 0
+    except OSError as e:  # the output cannot be written: a full disk, /dev/full
+        _stdout_to_devnull()
+        return _error(f"{e.filename}: {e.strerror}" if e.filename else f"cannot write the output ({e.strerror or e})")
 
 
 def _stdout_to_devnull() -> None:
@@ -217,6 +245,7 @@ def _console(**options):
 
 def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
+    from rich.text import Text
 
     from .scenario import ScenarioError, load, shipped
 
@@ -227,9 +256,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         try:
             s = load(name)
         except ScenarioError as e:
-            table.add_row(name, "", "", f"[red]{e}[/]")
+            table.add_row(Text(visible(name)), "", "", Text(visible(str(e)), style="red"))
             continue
-        table.add_row(name, " → ".join(map(str, s.arch.sizes)), str(len(s.data)), s.description)
+        sizes = " → ".join(map(str, s.arch.sizes))
+        table.add_row(Text(visible(name)), sizes, str(len(s.data)), Text(visible(s.description)))
     _console().print(table)
     return 0
 
@@ -248,10 +278,13 @@ def summary(s) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
     from .scenario import load
 
     s = load(args.scenario)
-    _console(soft_wrap=True).print(f"[green]ok[/] {s.path}: {summary(s)}", highlight=False)
+    line = Text.assemble(("ok", "green"), " ", visible(f"{s.path}: {summary(s)}"))  # a Text: no markup
+    _console(soft_wrap=True).print(line, highlight=False)
     return 0
 
 
@@ -390,9 +423,12 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: already exists (use --force to overwrite)") from None
     except OSError as e:
         raise UsageError(f"{out}: cannot write ({e.strerror})") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(svg)
-    sys.stdout.write(f"wrote {out}\n")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(svg)
+    except OSError as e:  # a full disk (or /dev/full)
+        raise UsageError(f"{out}: cannot write ({e.strerror})") from None
+    sys.stdout.write(f"wrote {visible(str(out))}\n")
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from .engine import ParamRef, Phase, StopReason, Trainer, param_refs
+from .text import visible
 
 MAX_NAMED_INPUTS = 4  # more inputs than this are summarised rather than given a column each
 MAX_NAMED_OUTPUTS = 3
@@ -91,14 +92,16 @@ def sample_table(trainer: Trainer, ref: ParamRef | None = None) -> SampleTable:
     headers = ["#"]
     numeric = [True]
     named_inputs = x.shape[1] <= MAX_NAMED_INPUTS
-    headers += list(data.inputs) if named_inputs else [f"x ({x.shape[1]} inputs)"]
+    # column names come from the scenario file: shown with their control characters escaped
+    headers += [visible(n) for n in data.inputs] if named_inputs else [f"x ({x.shape[1]} inputs)"]
     many_out = k > MAX_NAMED_OUTPUTS
     if many_out:
         headers += ["y", "y′", "p(y′)"]
     elif k == 1:
         headers += ["y", "y′", "y′−y"]
     else:
-        headers += [f"y:{t}" for t in data.targets] + [f"y′:{t}" for t in data.targets]
+        names = [visible(t) for t in data.targets]
+        headers += [f"y:{t}" for t in names] + [f"y′:{t}" for t in names]
     term_name = trainer.loss_fn.name
     headers.append(TERM_HEADERS.get(term_name, "loss term"))
     contrib = None

@@ -27,19 +27,19 @@ def step_tables(trainer: Trainer) -> list[RenderableType]:
     st = sample_table(trainer, ref)
     table = Table(title=title, title_justify="left", show_footer=False)
     for h, is_num in zip(st.headers, st.numeric):
-        table.add_column(h, justify="right" if is_num else "left")
+        table.add_column(Text(h), justify="right" if is_num else "left")  # Text: column names are not markup
     for row in st.rows[:MAX_ROWS]:
-        table.add_row(*row)
+        table.add_row(*map(Text, row))
     if len(st.rows) > MAX_ROWS:
         table.add_row("…", Text(f"{len(st.rows) - MAX_ROWS} more rows", style="dim"), *[""] * (len(st.headers) - 2))
-    table.add_row(*st.total, style="bold", end_section=True)
+    table.add_row(*map(Text, st.total), style="bold", end_section=True)
     params = Table(title=f"Step {trainer.step_count}: update w ← w − lr·dL/dw", title_justify="left")
     headers = [h for h in PARAM_HEADERS if h != "slope (probe)"]
     for h in headers:
         params.add_column(h, justify="left" if h == "parameter" else "right")
     rows = param_rows(trainer)
     for row in rows[:MAX_ROWS]:
-        params.add_row(*(c for h, c in zip(PARAM_HEADERS, row.cells) if h != "slope (probe)"))
+        params.add_row(*(Text(c) for h, c in zip(PARAM_HEADERS, row.cells) if h != "slope (probe)"))
     if len(rows) > MAX_ROWS:
         params.add_row(Text(f"… {len(rows) - MAX_ROWS} more parameters", style="dim"), *[""] * (len(headers) - 1))
     return [table, params]

@@ -14,7 +14,7 @@ import pytest
 import nnsim
 
 ROOT = Path(nnsim.__file__).parent
-VIEWS = ("nnsim.present", "nnsim.report", "nnsim.trace", "nnsim.export", "nnsim.views")
+VIEWS = ("nnsim.present", "nnsim.report", "nnsim.trace", "nnsim.export", "nnsim.text", "nnsim.views")
 LAYERS = [  # (layer, module prefixes); a module belongs to the first layer whose prefix it has
     ("engine", ("nnsim.engine",)),
     ("scenario", ("nnsim.scenario",)),

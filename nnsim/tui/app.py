@@ -10,9 +10,12 @@ from collections.abc import Iterable
 from pathlib import Path, PurePath
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
+from textual.notifications import Notify, SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -22,8 +25,10 @@ from textual.worker import get_current_worker
 from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, param_refs
 from ..export import export
 from ..scenario import Scenario, ScenarioError, load, shipped
-from .actions import after_stop, bindings, hint, key_names, palette_items, phase_keys
+from ..text import visible
+from .actions import after_stop, bindings, hint, key_names, palette_items, phase_keys, press
 from .components.keyfooter import KeyFooter
+from .components.palette import Palette
 from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
 from .components.screens import HelpScreen, ScenarioPicker
 from .components.tables import ParamsPane, SamplesPane
@@ -38,16 +43,29 @@ MIN_WIDTH, MIN_HEIGHT = 60, 18
 SPEEDS = (1, 2, 5, 10, 50, 200, 1000)  # steps per frame in auto-play
 FRAME = 1 / 12  # seconds between auto-play frames (12 frames per second: at least 10 on a busy machine)
 FRAME_BUDGET = 0.05  # seconds of training per frame at most, so keys stay responsive
+MAX_NOTICES = 4  # notifications on screen at once; the oldest goes first
+
+
+LR_RANGE = (1e-12, 1e12)  # + and - stop here (beyond, 10**e overflows or reaches 0)
 
 
 def lr_steps(value: float, up: bool) -> float:
-    """The next learning rate on the 1-2-5 ladder (…, 0.01, 0.02, 0.05, 0.1, …)."""
+    """The next learning rate on the 1-2-5 ladder (…, 0.01, 0.02, 0.05, 0.1, …), within LR_RANGE.
+
+    At the end of the range the rate stays as it is; from outside it (a scenario may start there)
+    a step towards the range goes to its end.
+    """
+    low, high = LR_RANGE
+    if (up and value >= high) or (not up and value <= low) or not math.isfinite(value):
+        return value
+    if not low <= value <= high:
+        return low if up else high
     exp = math.floor(math.log10(value))
     ladder = [m * 10.0**e for e in range(exp - 1, exp + 2) for m in (1, 2, 5)]
     ladder = [round(v, 12) for v in ladder]
     if up:
-        return next(v for v in ladder if v > value * (1 + 1e-9))
-    return next(v for v in reversed(ladder) if v < value * (1 - 1e-9))
+        return min(next(v for v in ladder if v > value * (1 + 1e-9)), high)
+    return max(next(v for v in reversed(ladder) if v < value * (1 - 1e-9)), low)
 
 
 class NNSimApp(App[None]):
@@ -157,8 +175,10 @@ class NNSimApp(App[None]):
         notice.display = diverged
         if stop is not None and diverged:
             notice.update(
-                f"⚠ {stop.message}. The learning rate {t.learning_rate:g} is too large for this network: "
-                f"{after_stop(StopReason.DIVERGED)}."
+                Text(
+                    f"⚠ {stop.message}. The learning rate {t.learning_rate:g} is too large for this network: "
+                    f"{after_stop(StopReason.DIVERGED)}."
+                )
             )
 
     def watch_selected_sample(self) -> None:
@@ -228,11 +248,20 @@ class NNSimApp(App[None]):
         self.refresh_view()
 
     def action_lr_up(self) -> None:
-        self.trainer.set_learning_rate(lr_steps(self.trainer.learning_rate, up=True))
-        self.refresh_view()
+        self._set_learning_rate(up=True)
 
     def action_lr_down(self) -> None:
-        self.trainer.set_learning_rate(lr_steps(self.trainer.learning_rate, up=False))
+        self._set_learning_rate(up=False)
+
+    def _set_learning_rate(self, up: bool) -> None:
+        """One step up or down the ladder; at the end of LR_RANGE a notice says so instead."""
+        old = self.trainer.learning_rate
+        new = lr_steps(old, up)
+        if new == old:
+            end = "largest" if up else "smallest"
+            self.notify(f"The learning rate {old:g} is the {end} that {press('lr_up' if up else 'lr_down')} sets.")
+            return
+        self.trainer.set_learning_rate(new)
         self.refresh_view()
 
     def action_probe(self) -> None:
@@ -313,18 +342,23 @@ class NNSimApp(App[None]):
     def action_open(self) -> None:
         self.playing = False
 
-        def opened(name: str | None) -> None:
-            if name:
-                self.open_scenario(name)
+        def opened(scenario: Scenario | None) -> None:
+            if scenario is not None:
+                self.show_scenario(scenario)
 
         self.push_screen(ScenarioPicker(), opened)
 
     def open_scenario(self, name: str) -> None:
+        """Load a scenario by name or path and show it; a notification says why when it cannot be loaded."""
         try:
             scenario = load(name)
-        except ScenarioError as e:
+        except (ScenarioError, ValueError) as e:  # ValueError: a NUL byte in the path
             self.notify(str(e), title="Cannot open scenario", severity="error")
             return
+        self.show_scenario(scenario)
+
+    def show_scenario(self, scenario: Scenario) -> None:
+        """Start over on a loaded scenario."""
         self.scenario = scenario
         self.trainer = scenario.trainer()
         self.refs = param_refs(scenario.arch)
@@ -391,11 +425,47 @@ class NNSimApp(App[None]):
         """Textual's SVG screenshot, its text placed cell by cell for every viewer (see cells_in_place)."""
         return cells_in_place(super().export_screenshot(title=title, simplify=simplify))
 
+    # ----- text from files, and Textual's own widgets ---------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Textual's notification, shown literally: no markup (unless asked for), control characters escaped."""
+        if not markup:
+            message, title = visible(message), visible(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_notify(self, event: Notify) -> None:
+        """Make room for a notification before Textual shows it (App._on_notify runs next).
+
+        The same message on screen already is replaced (its time starts again), and at most
+        MAX_NOTICES are on screen: a thousand presses of z at the first guess show one
+        "Nothing to undo", and cost a thousand times one press.
+        """
+        new = event.notification
+        notices = self._notifications  # Textual's list of live notifications: no public way to drop one
+        for old in list(notices):
+            if (old.message, old.title, old.severity) == (new.message, new.title, new.severity):
+                self._unnotify(old, refresh=False)
+        for old in list(notices)[: max(len(notices) - MAX_NOTICES + 1, 0)]:
+            self._unnotify(old, refresh=False)
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette, with a bounded search (see Palette)."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(Palette(id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for name in shipped():
+            shown = visible(name)
             yield SystemCommand(
-                f"Open scenario: {name}", f"Load the {name} scenario", lambda n=name: self.open_scenario(n)
+                f"Open scenario: {shown}", f"Load the {shown} scenario", lambda n=name: self.open_scenario(n)
             )
         for text, keys, action in palette_items():
             yield SystemCommand(text, keys, lambda a=action: self.run_action(a))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..scenario import Scenario
+from ..text import visible
 from .actions import key_names
 
 
@@ -16,4 +17,4 @@ async def screenshot(scenario: Scenario, keys: str, size: tuple[int, int]) -> st
         for key in key_names(keys):
             await pilot.press(key)
         await pilot.pause()
-        return app.export_screenshot(title=f"nnsim · {scenario.name}")
+        return app.export_screenshot(title=f"nnsim · {visible(scenario.name)}")

@@ -10,6 +10,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ..engine import ParamRef, Phase, Trainer
+from ..text import visible
 from .art import BOLD, DIM, REVERSE, bars, heat_map, image, signed, value_style
 
 if TYPE_CHECKING:
@@ -19,13 +20,14 @@ SMALL_LAYER = 8  # layers up to this size are drawn node by node
 
 
 def node_names(trainer: Trainer, layer: int) -> list[str]:
+    """The nodes' names: the scenario's column names (control characters escaped), or h1, h2 …."""
     sizes = trainer.arch.sizes
     if layer == 0:
-        return list(trainer.data.inputs)
+        return [visible(n) for n in trainer.data.inputs]
     if layer == len(sizes) - 1:
         if sizes[-1] == 1:
             return ["y′"]
-        return [f"{t}′" for t in trainer.data.targets]
+        return [f"{visible(t)}′" for t in trainer.data.targets]
     prefix = "h" if len(sizes) == 3 else f"h{layer}."
     return [f"{prefix}{k + 1}" for k in range(sizes[layer])]
 
@@ -76,7 +78,7 @@ def _one_weight(trainer: Trainer, sample: int | None) -> RenderableType:
     """The worked example's network: x ──(w)──▶ y′."""
     values = node_values(trainer, sample)
     w = float(trainer.params.weights[0][0, 0])
-    x_name = trainer.data.inputs[0]
+    x_name = visible(trainer.data.inputs[0])
     line = Text.assemble((f"{x_name} = ", BOLD), _value(values[0], 0), " ──(", ("w = ", BOLD), no_wrap=True)
     line.append(signed(w), style=value_style(w) + REVERSE).append(")──▶ ").append("y′ = ", style=BOLD)
     line.append_text(_value(values[1], 0))
@@ -178,7 +180,7 @@ def _large(trainer: Trainer, sample: int | None) -> list[RenderableType]:
             parts.append(Text("(run forward to see the values)", style=DIM))
         elif layer == arch.n_layers - 1 and arch.output in ("softmax", "sigmoid"):
             target = int(np.argmax(trainer.data.y[sample])) if sample is not None else None
-            parts.extend(bars(out, [t.lstrip("d") for t in trainer.data.targets], target=target))
+            parts.extend(bars(out, [visible(t).lstrip("d") for t in trainer.data.targets], target=target))
         else:
             line = Text()
             for v in out:

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from ...engine import ParamRef, Phase, StopReason, Trainer
 from ...present import explain, fmt
+from ...text import visible
 from .. import topology
 from ..actions import after_stop, hint, next_keys, phase_keys
 from ..art import plot
@@ -140,7 +141,7 @@ class ExplanationPane(Static):
     def show(self, trainer: Trainer, ref: ParamRef) -> None:
         lines = explain(trainer, ref)
         lines[-1] += (" " if lines[-1].endswith(".") else ". ") + keys_hint(trainer)
-        self.update("\n".join(lines), layout=False)  # its height is fixed
+        self.update(Text("\n".join(lines)), layout=False)  # a Text, not markup; its height is fixed
 
 
 def keys_hint(trainer: Trainer) -> str:
@@ -181,7 +182,7 @@ class StatusBar(Static):
         history = trainer.loss_history()
         loss = fmt(history[-1][1], 6) if history else "–"
         t = Text(no_wrap=True, overflow="ellipsis")
-        t.append(f" {name} ", style="bold reverse")
+        t.append(f" {visible(name)} ", style="bold reverse")
         t.append(f" step {trainer.step_count} ", style="bold")
         t.append("│ ", style="dim")
         stop = trainer.stop

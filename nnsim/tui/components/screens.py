@@ -10,7 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...scenario import ScenarioError, load, shipped
+from ...scenario import Scenario, ScenarioError, load, shipped
+from ...text import visible
 from ..actions import bindings, help_rows, keys_of
 
 
@@ -38,8 +39,12 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table)
 
 
-class ScenarioPicker(ModalScreen[str | None]):
-    """Pick a shipped scenario or type the path of a scenario file."""
+class ScenarioPicker(ModalScreen[Scenario | None]):
+    """Pick a shipped scenario or type the path of a scenario file; gives back the loaded scenario.
+
+    What the picker says about a path is what ``load`` says, and nothing else: the picker itself
+    looks at no file, so it adds no way to tell a missing file from an unreadable one.
+    """
 
     BINDINGS = bindings("picker")
 
@@ -50,7 +55,7 @@ class ScenarioPicker(ModalScreen[str | None]):
                 desc = load(name).description
             except ScenarioError as e:
                 desc = str(e)
-            options.append(Option(Text.assemble((name, "bold"), "  ", (desc, "dim")), id=name))
+            options.append(Option(Text.assemble((visible(name), "bold"), "  ", (visible(desc), "dim")), id=name))
         with Vertical(id="picker-box") as box:
             box.border_title = "Open a scenario"
             box.border_subtitle = f"{keys_of('select')} to open · {keys_of('dismiss_none')} to cancel"
@@ -68,11 +73,11 @@ class ScenarioPicker(ModalScreen[str | None]):
 
     def _try(self, name: str) -> None:
         try:
-            load(name)
-        except ScenarioError as e:
-            self.query_one("#picker-error", Static).update(Text(str(e), style="bold red"))
+            scenario = load(name)
+        except (ScenarioError, ValueError) as e:  # ValueError: a NUL byte in the path (pasted)
+            self.query_one("#picker-error", Static).update(Text(visible(str(e)), style="bold red"))
             return
-        self.dismiss(name)
+        self.dismiss(scenario)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
