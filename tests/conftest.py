@@ -23,6 +23,7 @@ os.environ["LINES"] = "40"
 @pytest.fixture(autouse=True)
 def _deterministic(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("NNSIM_GUEST", raising=False)  # a served session's mark: the tests are the presenter
     # nothing a test runs may write to the developer's own config (the SSH host key lives there)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
     monkeypatch.setenv("TEXTUAL_THEME", "textual-dark")

@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from .. import GUEST_ENV
 from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, param_refs
 from ..export import export
 from ..scenario import Scenario, ScenarioError, load, shipped
@@ -30,7 +31,7 @@ from .actions import after_stop, bindings, hint, key_names, palette_items, phase
 from .components.keyfooter import KeyFooter
 from .components.palette import Palette
 from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
-from .components.screens import HelpScreen, ScenarioPicker
+from .components.screens import GUEST_OPEN, HelpScreen, ScenarioPicker
 from .components.tables import ParamsPane, SamplesPane
 from .gcfreeze import freeze_start_up
 from .messages import ParamSelected, SampleSelected
@@ -40,6 +41,7 @@ from .svg import cells_in_place
 __all__ = ["NNSimApp", "lr_steps", "screenshot"]  # screenshot: cli.py imports it from here
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
+GUEST_EXPORT = "This is a guest session: it writes no files on the presenter's machine."
 SPEEDS = (1, 2, 5, 10, 50, 200, 1000)  # steps per frame in auto-play
 FRAME = 1 / 12  # seconds between auto-play frames (12 frames per second: at least 10 on a busy machine)
 FRAME_BUDGET = 0.05  # seconds of training per frame at most, so keys stay responsive
@@ -103,8 +105,12 @@ class NNSimApp(App[None]):
             return diffing(driver)
         return driver
 
-    def __init__(self, scenario: Scenario, keys: str = "", export_dir: Path | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, keys: str = "", export_dir: Path | None = None, guest: bool | None = None
+    ) -> None:
         super().__init__()
+        self.guest = os.environ.get(GUEST_ENV) == "1" if guest is None else guest
+        """A served session (SSH, browser): it opens only shipped scenarios and writes no files."""
         self.scenario = scenario
         self.trainer: Trainer = scenario.trainer()
         self.refs: list[ParamRef] = param_refs(scenario.arch)
@@ -346,10 +352,13 @@ class NNSimApp(App[None]):
             if scenario is not None:
                 self.show_scenario(scenario)
 
-        self.push_screen(ScenarioPicker(), opened)
+        self.push_screen(ScenarioPicker(guest=self.guest), opened)
 
     def open_scenario(self, name: str) -> None:
         """Load a scenario by name or path and show it; a notification says why when it cannot be loaded."""
+        if self.guest and name not in shipped():
+            self.notify(GUEST_OPEN, title="Cannot open scenario", severity="error")
+            return
         try:
             scenario = load(name)
         except (ScenarioError, ValueError) as e:  # ValueError: a NUL byte in the path
@@ -374,6 +383,9 @@ class NNSimApp(App[None]):
         self._start_export(per_sample=True)
 
     def _start_export(self, per_sample: bool) -> None:
+        if self.guest:
+            self.notify(GUEST_EXPORT, title="Not exported", severity="warning")
+            return
         if self.exporting is not None:
             self.notify("An export is already running: wait for it to finish.", severity="warning")
             return

@@ -44,3 +44,16 @@ async def until(pilot, condition, timeout: float = 20.0) -> bool:
         await pilot.pause()
         await asyncio.sleep(0.05)
     return bool(condition())
+
+
+def recorded_notifications(app) -> list[tuple[str, str]]:
+    """Make app.notify also record (message, severity); returns the list it fills."""
+    seen: list[tuple[str, str]] = []
+    notify = app.notify
+
+    def recording(message, *args, **kwargs):
+        seen.append((str(message), kwargs.get("severity", "information")))
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording
+    return seen

@@ -13,7 +13,7 @@ from nnsim.engine import actions
 from nnsim.scenario import load
 from nnsim.tui import app as app_module
 
-from .apps import make_app, screen_text, until
+from .apps import make_app, recorded_notifications, screen_text, until
 
 
 class FakeExport:
@@ -36,19 +36,6 @@ class FakeExport:
         for done in range(2, total + 1):
             progress(done, total)
         return Path(directory) / f"nnsim-{name}-7.csv", Path(directory) / f"nnsim-{name}-7.json"
-
-
-def recorded_notifications(app) -> list[tuple[str, str]]:
-    """Make app.notify also record (message, severity); returns the list it fills."""
-    seen: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def recording(message, *args, **kwargs):
-        seen.append((str(message), kwargs.get("severity", "information")))
-        return notify(message, *args, **kwargs)
-
-    app.notify = recording
-    return seen
 
 
 async def test_keys_work_and_progress_shows_while_exporting(tmp_path, monkeypatch):

@@ -39,6 +39,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table)
 
 
+GUEST_OPEN = "This is a guest session: only the shipped scenarios open here."
+
+
 class ScenarioPicker(ModalScreen[Scenario | None]):
     """Pick a shipped scenario or type the path of a scenario file; gives back the loaded scenario.
 
@@ -47,6 +50,11 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
     """
 
     BINDINGS = bindings("picker")
+
+    def __init__(self, guest: bool = False) -> None:
+        super().__init__()
+        self.guest = guest
+        """A served session: only the shipped scenarios, no paths on the presenter's machine."""
 
     def compose(self) -> ComposeResult:
         options = []
@@ -60,8 +68,11 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
             box.border_title = "Open a scenario"
             box.border_subtitle = f"{keys_of('select')} to open · {keys_of('dismiss_none')} to cancel"
             yield OptionList(*options, id="picker-list")
-            yield Label("or a scenario file:")
-            yield Input(placeholder="path/to/scenario.toml", id="picker-path", compact=True)
+            if self.guest:
+                yield Label(GUEST_OPEN)
+            else:
+                yield Label("or a scenario file:")
+                yield Input(placeholder="path/to/scenario.toml", id="picker-path", compact=True)
             yield Static("", id="picker-error")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -72,6 +83,9 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
             self._try(event.value.strip())
 
     def _try(self, name: str) -> None:
+        if self.guest and name not in shipped():
+            self.query_one("#picker-error", Static).update(Text(GUEST_OPEN, style="bold red"))
+            return
         try:
             scenario = load(name)
         except (ScenarioError, ValueError) as e:  # ValueError: a NUL byte in the path (pasted)
