@@ -10,17 +10,37 @@ instead: the presenter's Ctrl+C then reaches only the server, which ends each ap
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
+import signal
 import sys
 import termios
 
 from nnsim import GUEST_ENV
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
 
 def take_terminal(fd: int = 0) -> None:
     """Make the terminal on `fd` this process's controlling terminal (the process must lead a new session)."""
     fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+
+
+def end_with_parent() -> None:
+    """Be sent SIGTERM when the web server dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG).
+
+    A browser tab's app reads its pipe only once it runs: one caught starting or quitting when
+    the server was killed would otherwise live on, an orphan, for good.
+    """
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the server's own shutdown ends the apps
+        return
+    if os.getppid() != parent:  # the server died before the call
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def main() -> int:
@@ -31,6 +51,7 @@ def main() -> int:
             os.setsid()
         except OSError:  # already leads a session: nothing to do
             pass
+        end_with_parent()
     else:
         try:
             take_terminal()

@@ -76,7 +76,11 @@ async def web(tmp_path: Path) -> AsyncIterator:
     yield _start
     for server in started:
         if server.proc.poll() is None:
-            server.proc.kill()
+            server.proc.send_signal(signal.SIGINT)  # the server ends its apps
+            try:
+                server.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.proc.kill()
         server.proc.wait(timeout=30)
 
 
@@ -398,3 +402,21 @@ async def test_idle_sockets_beyond_the_open_file_limit_are_one_log_line_and_it_r
             proc.wait()
     assert log.count("Too many open files") == 1 and "ulimit -n" in log
     assert "Traceback" not in log and len(log.splitlines()) < 10, log
+
+
+async def test_a_killed_server_leaves_no_app_behind(web):
+    """SIGKILL gives the server no chance to end its apps: each app ends itself (PR_SET_PDEATHSIG)."""
+    server = await web("y4x")
+    async with aiohttp.ClientSession() as http:
+        tabs = [await open_ws(http, server, server.url) for _ in range(2)]
+        for ws in tabs:
+            await read_screen(ws, b"step 0")
+        apps = children_of(server.proc.pid)
+        assert len(apps) == 2
+        server.proc.kill()
+        server.proc.wait(timeout=30)
+        for _ in range(300):  # up to 30 s on a loaded machine; an app ends in well under a second
+            if not [pid for pid in apps if Path(f"/proc/{pid}").exists()]:
+                break
+            await asyncio.sleep(0.1)
+        assert not [pid for pid in apps if Path(f"/proc/{pid}").exists()]
