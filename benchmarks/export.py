@@ -17,7 +17,7 @@ from nnsim.scenario import load
 
 from .common import Result, alternate
 
-STEPS = 551  # digits converges here from its seed
+STEPS = 551  # digits converged here from its seed before it held out 30%; kept, so figures compare
 ROUNDS = 5
 GOAL_SECONDS = 3.0
 GOAL_MB = 20.0
@@ -25,9 +25,9 @@ GOAL_MB = 20.0
 
 def run() -> list[Result]:
     scenario = load("digits")
-    trainer = scenario.trainer()
-    trainer.run()
-    assert trainer.step_count == STEPS and trainer.stop is not None and trainer.stop.reason == "converged"
+    trainer = scenario.trainer(stop_loss=0.0, max_steps=10**9)
+    trainer.run(STEPS)
+    assert trainer.step_count == STEPS
     folder = Path(tempfile.mkdtemp(prefix="nnsim-export-"))
     sizes: dict[str, int] = {}
     try:
@@ -42,9 +42,9 @@ def run() -> list[Result]:
             return elapsed
 
         def training() -> float:
-            t = scenario.trainer()
+            t = scenario.trainer(stop_loss=0.0, max_steps=10**9)
             start = time.perf_counter()
-            t.run()
+            t.run(STEPS)
             elapsed = time.perf_counter() - start
             assert t.step_count == STEPS
             return elapsed

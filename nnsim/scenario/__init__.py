@@ -6,6 +6,7 @@ that would not fit in memory, see ``memory``; reading only regular files of a bo
 ``quoted`` (from ``text``) make any text from a file or a client safe to print.
 """
 
+from ..text import quoted, visible
 from .reader import (
     PACKAGE_SCENARIOS,
     SOURCE_SCENARIOS,
@@ -18,7 +19,6 @@ from .reader import (
     shipped,
 )
 from .schema import LOSS_NAMES, TABLES, Key
-from .text import quoted, visible
 
 __all__ = [
     "LOSS_NAMES",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..engine import Architecture, Trainer
-from .text import quoted
+from ..text import quoted
 
 ENV = "NNSIM_MAX_MEMORY"
 FLOAT_BYTES = 8

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import Architecture, Config, Dataset, Params, Trainer
+from ..text import quoted, visible
 from . import files, generate, memory, schema
 from .schema import MAX_COLUMNS, MAX_LAYER_SIZE, MAX_LAYERS, MAX_VALUE, MAX_VALUE_TEXT, REQUIRED, TABLES, Key
-from .text import quoted, visible
 
 OPTIMIZER_KEYS = ("optimizer", "momentum", "beta1", "beta2", "adam_eps", "l2", "l1")
 PACKAGE_SCENARIOS = Path(__file__).parent.parent / "scenarios"  # in an installed wheel

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from nnsim.cli import main
 from nnsim.scenario import ScenarioError, load, parse
-from nnsim.scenario.text import quoted, visible
+from nnsim.text import quoted, visible
 
 EXAMPLES = int(os.environ.get("NNSIM_HYPOTHESIS_EXAMPLES", "200"))
 SECRET = "root:$6$TOPSECRETsaltvalue$hashhashhashhashhash:19000:0:99999:7:::"
