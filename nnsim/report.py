@@ -8,7 +8,6 @@ from rich.text import Text
 
 from .engine import StopReason, Trainer
 from .present import PARAM_HEADERS, fmt, param_rows, sample_table
-from .trace import final_loss
 
 MAX_ROWS = 20
 
@@ -48,7 +47,7 @@ def step_tables(trainer: Trainer) -> list[RenderableType]:
 def stop_line(trainer: Trainer) -> Text:
     stop = trainer.stop
     if stop is None:
-        loss = fmt(final_loss(trainer))
+        loss = fmt(trainer.dataset_loss())
         steps = f"{trainer.step_count} step{'' if trainer.step_count == 1 else 's'}"
         return Text(f"Stopped after the requested {steps}; loss over all rows {loss}", style="bold")
     style = {StopReason.CONVERGED: "bold green", StopReason.DIVERGED: "bold red"}.get(stop.reason, "bold yellow")

@@ -88,11 +88,6 @@ def step_record(trainer: Trainer) -> dict[str, Any]:
     }
 
 
-def final_loss(trainer: Trainer) -> float:
-    """The loss over the whole dataset at the trainer's current parameters (whatever the batch mode)."""
-    return trainer.loss_at(trainer.params, np.arange(len(trainer.data)))
-
-
 def stop_record(trainer: Trainer, requested: bool = True) -> dict[str, Any]:
     """The last line: why the run ended, how many steps, and the loss over every row at the final parameters.
 
@@ -107,7 +102,7 @@ def stop_record(trainer: Trainer, requested: bool = True) -> dict[str, Any]:
         reason, message = "steps", f"ran the requested number of steps ({trainer.step_count})"
     else:
         reason, message = None, f"still training after {trainer.step_count} steps"
-    return {"stop": reason, "message": message, "steps": trainer.step_count, "loss": number(final_loss(trainer))}
+    return {"stop": reason, "message": message, "steps": trainer.step_count, "loss": number(trainer.dataset_loss())}
 
 
 def csv_rows(trainer: Trainer) -> Iterator[list[Any]]:

@@ -605,7 +605,7 @@ class Trainer:
         return float(right.mean())
 
     def dataset_loss(self) -> float:
-        """The loss over every row at the current parameters."""
+        """The loss (with the penalty) over every training row at the current parameters, whatever the batch mode."""
         return self.loss_at(self.s.params, self._all_rows)
 
     def analytic_gradients(self, params: Params, rows: Array) -> Gradients:
