@@ -31,15 +31,17 @@ class Checkpoint:
     optimizer: OptimizerState = None
 
 
-class History:
-    """The records (``records[:pos]`` are done; the rest can be redone), checkpoints and losses."""
+CHECKPOINT_EVERY = 16  # steps between checkpoints: undo replays at most this many steps
 
-    def __init__(self, checkpoint_every: int = 16) -> None:
+
+class History:
+    """The records (``records[:pos]`` are done; the rest can be redone), checkpoints and scores."""
+
+    def __init__(self, checkpoint_every: int = CHECKPOINT_EVERY) -> None:
         self.checkpoint_every = checkpoint_every
         self.records: list[Action] = []
         self.pos = 0
         self.checkpoints: dict[int, Checkpoint] = {}  # the state just before records[k]
-        self.losses: list[tuple[int, int, float]] = []  # (record index, step, loss over the dataset)
         self.scores: list[tuple[int, Score]] = []  # (record index, the loss phase's scores)
 
     def add(self, action: Action) -> None:
@@ -65,16 +67,14 @@ class History:
         return k, self.checkpoints[k]
 
     def rewind(self, k: int) -> None:
-        """Back to position k (the caller then replays): losses computed from there on go."""
+        """Back to position k (the caller then replays): scores computed from there on go."""
         self.pos = k
-        while self.losses and self.losses[-1][0] >= k:
-            self.losses.pop()
         while self.scores and self.scores[-1][0] >= k:
             self.scores.pop()
 
     def loss_history(self, run_start: int) -> list[tuple[int, float]]:
         """(step, loss) for every loss phase since the record ``run_start``."""
-        return [(step, loss) for idx, step, loss in self.losses if idx >= run_start]
+        return [(score.step, score.loss) for score in self.score_history(run_start)]
 
     def score_history(self, run_start: int) -> list[Score]:
         """The scores of every loss phase since the record ``run_start``."""

@@ -29,7 +29,7 @@ from .actions import (
 )
 from .actions import Probe as ProbeRecord
 from .functions import LOSSES, penalty, penalty_gradient
-from .history import Checkpoint, History
+from .history import CHECKPOINT_EVERY, Checkpoint, History
 from .network import Architecture, ForwardPass, Gradients, ParamRef, Params, backward, forward, init_params, param_refs
 from .phases import (
     NEXT_PHASE,
@@ -158,7 +158,7 @@ class Trainer:
         data: Dataset,
         config: Config,
         initial: Params | None = None,
-        checkpoint_every: int = 16,
+        checkpoint_every: int = CHECKPOINT_EVERY,
         test: Dataset | None = None,
     ) -> None:
         self.arch = arch
@@ -519,7 +519,6 @@ class Trainer:
             out - y, terms, total, grad, dataset_total, data_loss, extra, test_loss, accuracy, test_accuracy
         )
         s.done = Phase.LOSS
-        self.history.losses.append((self.history.pos, s.step, dataset_total))
         self.history.scores.append((self.history.pos, Score(s.step, dataset_total, test_loss, accuracy, test_accuracy)))
         if not np.isfinite(dataset_total):
             s.stop = Stop(StopReason.DIVERGED, s.step, f"diverged at step {s.step}: the loss became {dataset_total}")

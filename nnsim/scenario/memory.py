@@ -6,13 +6,13 @@ instead of failing in NumPy (or swapping the machine to a halt) once training st
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 from pathlib import Path
 from typing import NamedTuple
 
-from ..engine import Architecture, Trainer
+from ..engine import Architecture
+from ..engine.history import CHECKPOINT_EVERY
 from ..text import quoted
 
 ENV = "NNSIM_MAX_MEMORY"
@@ -26,7 +26,6 @@ STATE_ARRAYS = {"sgd": 0, "momentum": 1, "adam": 2}
 # Arrays per row and per node of the forward pass over the whole dataset: z, a, the backward
 # pass's delta and one temporary (the probe's and the stop test's extra forward passes).
 ARRAYS_PER_NODE = 4
-CHECKPOINT_EVERY: int = inspect.signature(Trainer.__init__).parameters["checkpoint_every"].default
 CGROUP_LIMIT = Path("/sys/fs/cgroup/memory.max")
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 

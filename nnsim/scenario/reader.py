@@ -117,10 +117,6 @@ def _shown(path: str | Path) -> str:
     return visible(str(path), 300)
 
 
-def _fmt(value: Any) -> str:
-    return quoted(value)
-
-
 def _number(value: Any) -> float | None:
     """``value`` as a float if it is a finite number at most MAX_VALUE in size, else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -171,21 +167,21 @@ class _Reader:
 
     def check_string(self, where: str, value: Any, key: Key) -> str:
         if not isinstance(value, str):
-            raise self.fail(where, f"expected a string, got {_type_name(value)} {_fmt(value)}")
+            raise self.fail(where, f"expected a string, got {_type_name(value)} {quoted(value)}")
         if key.choices and value not in key.choices:
-            raise self.fail(where, f"expected {key.expected()}; got {_fmt(value)}")
+            raise self.fail(where, f"expected {key.expected()}; got {quoted(value)}")
         return value
 
     def check_name(self, where: str, value: Any, key: Key) -> str:
         if not isinstance(value, str) or not value:
-            raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
+            raise self.fail(where, f"expected {key.expected()}, got {quoted(value)}")
         return value
 
     def check_number(self, where: str, value: Any, key: Key) -> float:
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e300:
-            raise self.fail(where, f"expected a finite number, got {_fmt(value)}")
+            raise self.fail(where, f"expected a finite number, got {quoted(value)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.fail(where, f"expected a finite number, got {_type_name(value)} {_fmt(value)}")
+            raise self.fail(where, f"expected a finite number, got {_type_name(value)} {quoted(value)}")
         if key.above is not None and value <= key.above:
             raise self.fail(where, f"expected a number > {key.above:g}, got {value}")
         if key.minimum is not None and value < key.minimum or key.below is not None and value >= key.below:
@@ -194,25 +190,25 @@ class _Reader:
 
     def check_whole(self, where: str, value: Any, key: Key) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(where, f"expected a whole number, got {_type_name(value)} {_fmt(value)}")
+            raise self.fail(where, f"expected a whole number, got {_type_name(value)} {quoted(value)}")
         if key.minimum is not None and value < key.minimum:
-            raise self.fail(where, f"expected a whole number >= {key.minimum:g}, got {_fmt(value)}")
+            raise self.fail(where, f"expected a whole number >= {key.minimum:g}, got {quoted(value)}")
         if key.maximum is not None and value > key.maximum:
-            raise self.fail(where, f"expected a whole number <= {key.maximum:,}, got {_fmt(value)}")
+            raise self.fail(where, f"expected a whole number <= {key.maximum:,}, got {quoted(value)}")
         return value
 
     def check_boolean(self, where: str, value: Any, key: Key) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
+            raise self.fail(where, f"expected {key.expected()}, got {quoted(value)}")
         return value
 
     def check_columns(self, where: str, value: Any, key: Key) -> tuple[str, ...]:
         if value is None:
             raise self.fail(where, "missing (expected a list of column names)")
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
+            raise self.fail(where, f"expected {key.expected()}, got {quoted(value)}")
         if len(set(value)) != len(value):
-            raise self.fail(where, f"column names repeat: {_fmt(value)}")
+            raise self.fail(where, f"column names repeat: {quoted(value)}")
         return tuple(value)
 
     def check_features(self, where: str, value: Any, key: Key) -> tuple[str, ...]:
@@ -224,7 +220,7 @@ class _Reader:
             or len(value) > MAX_LAYERS
             or not all(isinstance(h, int) and not isinstance(h, bool) and 0 < h <= MAX_LAYER_SIZE for h in value)
         ):
-            raise self.fail(where, f"expected {key.expected()}, got {_fmt(value)}")
+            raise self.fail(where, f"expected {key.expected()}, got {quoted(value)}")
         return value
 
     @staticmethod
@@ -265,7 +261,7 @@ class _Reader:
         targets = self.value(d, "data", "targets")
         if set(inputs) & set(targets):
             both = sorted(set(inputs) & set(targets))
-            raise self.fail("[data] targets", f"a column cannot be both input and target: {_fmt(both)}")
+            raise self.fail("[data] targets", f"a column cannot be both input and target: {quoted(both)}")
         scale = self.value(d, "data", "scale")
         sources = [key for key in ("rows", "file", "generate") if key in d]
         if len(sources) != 1:
@@ -288,7 +284,7 @@ class _Reader:
             missing = [c for c in wanted if c not in columns]
             if missing:
                 shown = ", ".join(visible(c, 20) for c in columns[:10]) + (", …" if len(columns) > 10 else "")
-                raise self.fail(f"[data] {key}", f"column {_fmt(missing[0])} is not in the data (columns: {shown})")
+                raise self.fail(f"[data] {key}", f"column {quoted(missing[0])} is not in the data (columns: {shown})")
         if not len(values):
             raise self.fail("[data]", "the dataset is empty (expected at least one row)")
         index = {c: k for k, c in enumerate(columns)}
@@ -315,12 +311,12 @@ class _Reader:
             try:
                 f = generate.feature(text, tuple(columns))
             except ValueError as e:
-                raise self.fail(where, f"{_fmt(text)}: {visible(str(e), 200)}") from None
+                raise self.fail(where, f"{quoted(text)}: {visible(str(e), 200)}") from None
             with np.errstate(all="ignore"):
                 values = f(columns)
             biggest = float(np.abs(values).max())
             if not biggest <= MAX_VALUE:
-                raise self.fail(where, f"{_fmt(text)} reaches {biggest:.3g}, more than {MAX_VALUE_TEXT}")
+                raise self.fail(where, f"{quoted(text)} reaches {biggest:.3g}, more than {MAX_VALUE_TEXT}")
             out.append(values)
         return np.column_stack(out)
 
@@ -333,13 +329,14 @@ class _Reader:
         for k, row in enumerate(rows):
             if not isinstance(row, list) or len(row) != len(columns):
                 raise self.fail(
-                    f"[data] rows[{k}]", f"expected {len(columns)} numbers (one per column), got {_fmt(row)}"
+                    f"[data] rows[{k}]", f"expected {len(columns)} numbers (one per column), got {quoted(row)}"
                 )
             numbers = [_number(v) for v in row]
             for v, number in zip(row, numbers):
                 if number is None:
                     raise self.fail(
-                        f"[data] rows[{k}]", f"expected finite numbers at most {MAX_VALUE_TEXT} in size, got {_fmt(v)}"
+                        f"[data] rows[{k}]",
+                        f"expected finite numbers at most {MAX_VALUE_TEXT} in size, got {quoted(v)}",
                     )
             values.append(numbers)
         return columns, np.array(values, dtype=float).reshape(len(values), len(columns))
@@ -347,11 +344,11 @@ class _Reader:
     def csv(self, d: dict) -> tuple[list[str], np.ndarray]:
         file = d["file"]
         if not isinstance(file, str) or not file:
-            raise self.fail("[data] file", f"expected a path to a .csv file, got {_fmt(file)}")
+            raise self.fail("[data] file", f"expected a path to a .csv file, got {quoted(file)}")
         if "columns" in d:
             raise self.fail("[data] columns", "only for inline rows; a CSV file names its columns in its header row")
         if not file.lower().endswith(".csv"):  # never read (nor quote) a file that is not meant as data
-            raise self.fail("[data] file", f"expected a path to a .csv file, got {_fmt(file)}")
+            raise self.fail("[data] file", f"expected a path to a .csv file, got {quoted(file)}")
         path = (self.path.parent / file) if not Path(file).is_absolute() else Path(file)
         try:
             data = files.read_bytes(path, files.data_limit())
@@ -389,7 +386,7 @@ class _Reader:
         ok_int = isinstance(batch, int) and not isinstance(batch, bool) and 1 <= batch <= n
         if not (batch in ("full", "sample") or ok_int):
             expected = schema.key("training", "batch").expected()
-            raise self.fail("[training] batch", f"expected {expected} from 1 to {n}, got {_fmt(batch)}")
+            raise self.fail("[training] batch", f"expected {expected} from 1 to {n}, got {quoted(batch)}")
         return Config(
             loss=loss,
             mean=reduction == "mean",
@@ -431,14 +428,14 @@ class _Reader:
         sizes = " → ".join(str(s) for s in (shapes[0][0], *(s[-1] for s in shapes))) if key == "weights" else ""
         if not isinstance(value, list) or len(value) != len(shapes):
             detail = f" for layers {sizes}" if sizes else ""
-            raise self.fail(where, f"expected {len(shapes)} arrays (one per layer{detail}), got {_fmt(value)}")
+            raise self.fail(where, f"expected {len(shapes)} arrays (one per layer{detail}), got {quoted(value)}")
         out = []
         for k, (item, shape) in enumerate(zip(value, shapes)):
             got = _shape(item, len(shape))
             if got != shape:
                 described = " × ".join(map(str, got)) if got is not None else "a ragged or non-numeric array"
                 want = " × ".join(map(str, shape))
-                raise self.fail(f"{where}[{k}]", f"expected {want} numbers, got {described} {_fmt(item)}")
+                raise self.fail(f"{where}[{k}]", f"expected {want} numbers, got {described} {quoted(item)}")
             try:
                 arr = np.array(item, dtype=float)
             except OverflowError:  # an integer beyond any float
@@ -495,7 +492,7 @@ class _Csv:
                 if not column:
                     raise self.fail(1, f"header row must name every column (column {k} has no name)")
                 if column in seen:
-                    raise self.fail(1, f"header row must name every column once ({_fmt(column)} repeats)")
+                    raise self.fail(1, f"header row must name every column once ({quoted(column)} repeats)")
                 seen.add(column)
             n = len(columns)
             values = array.array("d")

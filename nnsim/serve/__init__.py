@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..text import visible
+
 
 class SetupError(Exception):
     """The server cannot start (key files, address): one line for the user, exit 2."""
@@ -21,8 +23,7 @@ class SetupError(Exception):
 
 def shown(text: str, limit: int = 80) -> str:
     """Text a client sent, fit for a log line: control characters made visible (``\\x1b``), cut to `limit`."""
-    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
-    return out + ("…" if len(text) > limit else "")
+    return visible(text, limit)
 
 
 def serve_ssh(
