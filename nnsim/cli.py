@@ -413,7 +413,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and not args.force:
         raise UsageError(f"{out}: already exists (use --force to overwrite)")
-    from .tui.app import screenshot
+    from .tui.screenshot import screenshot
 
     svg = asyncio.run(screenshot(scenario, args.keys, args.size))
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if args.force else os.O_EXCL)

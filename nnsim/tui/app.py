@@ -25,20 +25,19 @@ from textual.worker import get_current_worker
 from .. import GUEST_ENV
 from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, param_refs
 from ..export import export
-from ..scenario import Scenario, ScenarioError, load, shipped
+from ..scenario import Scenario, ScenarioError, shipped
 from ..text import visible
 from .actions import after_stop, bindings, hint, key_names, palette_items, phase_keys, press
 from .components.keyfooter import KeyFooter
 from .components.palette import Palette
 from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
-from .components.screens import GUEST_OPEN, HelpScreen, ScenarioPicker
+from .components.screens import HelpScreen, ScenarioPicker, load_for
 from .components.tables import ParamsPane, SamplesPane
 from .gcfreeze import freeze_start_up
 from .messages import ParamSelected, SampleSelected
-from .screenshot import screenshot
 from .svg import cells_in_place
 
-__all__ = ["NNSimApp", "lr_steps", "screenshot"]  # screenshot: cli.py imports it from here
+__all__ = ["NNSimApp", "lr_steps"]
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 GUEST_EXPORT = "This is a guest session: it writes no files on the presenter's machine."
@@ -179,7 +178,8 @@ class NNSimApp(App[None]):
         stop = t.stop
         diverged = stop is not None and stop.reason == StopReason.DIVERGED
         notice.display = diverged
-        if stop is not None and diverged:
+        if diverged:
+            assert stop is not None
             notice.update(
                 Text(
                     f"⚠ {stop.message}. The learning rate {t.learning_rate:g} is too large for this network: "
@@ -356,12 +356,9 @@ class NNSimApp(App[None]):
 
     def open_scenario(self, name: str) -> None:
         """Load a scenario by name or path and show it; a notification says why when it cannot be loaded."""
-        if self.guest and name not in shipped():
-            self.notify(GUEST_OPEN, title="Cannot open scenario", severity="error")
-            return
         try:
-            scenario = load(name)
-        except (ScenarioError, ValueError) as e:  # ValueError: a NUL byte in the path
+            scenario = load_for(name, self.guest)
+        except ScenarioError as e:
             self.notify(str(e), title="Cannot open scenario", severity="error")
             return
         self.show_scenario(scenario)

@@ -9,6 +9,8 @@ from textual.widget import Widget
 
 from ..actions import footer_items
 
+FOOTER = footer_items()  # (key, label) pairs: the registry does not change while the app runs
+
 
 class KeyFooter(Widget):
     """Like Textual's Footer, but it wraps instead of cutting keys off on an 80-column terminal.
@@ -34,7 +36,7 @@ class KeyFooter(Widget):
 
     def items(self) -> list[tuple[str, str]]:
         """(key, label) for each item, from the registry of actions."""
-        return footer_items()
+        return FOOTER
 
     def lines(self, width: int) -> list[Text]:
         key_style = self.get_component_rich_style("keyfooter--key", partial=True)

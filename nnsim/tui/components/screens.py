@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...scenario import Scenario, ScenarioError, load, shipped
 from ...text import visible
-from ..actions import bindings, help_rows, keys_of
+from ..actions import bindings, help_rows, keys_of, press
 
 
 class HelpScreen(ModalScreen[None]):
@@ -34,12 +34,19 @@ class HelpScreen(ModalScreen[None]):
         )
         with VerticalScroll(id="help-box") as box:
             box.border_title = "nnsim help"
-            box.border_subtitle = f"{keys_of('dismiss').split()[0]} to close"
+            box.border_subtitle = f"{press('dismiss')} to close"
             yield Static(intro)
             yield Static(table)
 
 
 GUEST_OPEN = "This is a guest session: only the shipped scenarios open here."
+
+
+def load_for(name: str, guest: bool) -> Scenario:
+    """``load(name)``, except that a guest session opens only the shipped scenarios (ScenarioError)."""
+    if guest and name not in shipped():
+        raise ScenarioError(GUEST_OPEN)
+    return load(name)
 
 
 class ScenarioPicker(ModalScreen[Scenario | None]):
@@ -83,12 +90,9 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
             self._try(event.value.strip())
 
     def _try(self, name: str) -> None:
-        if self.guest and name not in shipped():
-            self.query_one("#picker-error", Static).update(Text(GUEST_OPEN, style="bold red"))
-            return
         try:
-            scenario = load(name)
-        except (ScenarioError, ValueError) as e:  # ValueError: a NUL byte in the path (pasted)
+            scenario = load_for(name, self.guest)
+        except ScenarioError as e:
             self.query_one("#picker-error", Static).update(Text(visible(str(e)), style="bold red"))
             return
         self.dismiss(scenario)
