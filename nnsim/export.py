@@ -55,13 +55,6 @@ def flat(weights: list[np.ndarray], biases: list[np.ndarray] | None) -> np.ndarr
     return np.concatenate(parts)
 
 
-def json_list(values: np.ndarray) -> list[Any]:
-    """Numbers for JSON, exact: floats as they are, inf and NaN as strings (see trace.number)."""
-    if np.isfinite(values).all():
-        return values.tolist()
-    return [number(v) for v in values.tolist()]
-
-
 def csv_number(value: float) -> str:
     """One number for the CSV with 10 significant digits: 120.0 is '120', inf and NaN 'inf', '-inf', 'nan'."""
     return format(float(value), f".{CSV_DIGITS}g")
@@ -116,7 +109,7 @@ class _Writer:
 
     def start(self, values: np.ndarray) -> None:
         self.csv.write(f"0,,,{csv_cells(values)}{',' * self.n}\n")
-        self.json.write(f'"start":{_dumps(json_list(values))},\n"steps":[')
+        self.json.write(f'"start":{_dumps(nested(values))},\n"steps":[')
 
     def step(
         self, step: int, loss: float, learning_rate: float, gradient: np.ndarray, new: np.ndarray, extra: dict | None
@@ -127,13 +120,13 @@ class _Writer:
         )
         record: dict[str, Any] = {"step": step, "loss": number(loss), "learning_rate": number(learning_rate)}
         if extra is not None:
-            record.update(gradient=json_list(gradient), new_value=json_list(new), **extra)
+            record.update(gradient=nested(gradient), new_value=nested(new), **extra)
         self.json.write(("\n" if self.steps == 0 else ",\n") + _dumps(record))
         self.steps += 1
 
     def end(self, record: dict, final: np.ndarray, records: list[actions.Action]) -> None:
         """The stop record with the final values, then the action records, one per line."""
-        self.json.write(f'\n],\n"end":{_dumps({**record, "parameters": json_list(final)})},\n"actions":[\n')
+        self.json.write(f'\n],\n"end":{_dumps({**record, "parameters": nested(final)})},\n"actions":[\n')
         self.json.write(",\n".join(_dumps(actions.to_json(r)) for r in records))
         self.json.write("\n]}\n")
 
@@ -163,8 +156,6 @@ def export(
             out = _Writer(csv_file, json_file, name, labels(trainer))
             replayed: Trainer | None = None
             for replayed in trainer.replay():
-                if out.steps == total:  # the trainer moved on since the call: export what was asked for
-                    continue
                 up, loss = replayed.update_result, replayed.loss_result
                 assert up is not None and loss is not None
                 if out.steps == 0:
