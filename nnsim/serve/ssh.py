@@ -629,7 +629,6 @@ class Server:
         self.fd_limit = descriptor_limit()
         self.full = False  # turning connections away now
         self.turned_away = 0
-        self._full_said = -FULL_NOTICE_EVERY
         self._tasks: set[asyncio.Task] = set()
         loop = asyncio.get_running_loop()
         self._accepting = [loop.create_task(self._accept(sock)) for sock in listeners]
@@ -710,13 +709,12 @@ class Server:
         if self.full:
             return
         self.full = True
-        now = time.monotonic()
-        if now - self._full_said >= FULL_NOTICE_EVERY:
-            self._full_said = now
-            self.room.say(
-                f"too many connections for this process's limit of {self.fd_limit} open files: "
-                "turning new ones away until some close (raise the limit with `ulimit -n`)"
-            )
+        self.room.say_now_and_then(
+            "fd-limit",
+            f"too many connections for this process's limit of {self.fd_limit} open files: "
+            "turning new ones away until some close (raise the limit with `ulimit -n`)",
+            FULL_NOTICE_EVERY,
+        )
 
     async def _connection(self, sock: socket.socket) -> None:
         """One connection, handed to asyncssh: done once the client has logged in (or failed to)."""
