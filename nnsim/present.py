@@ -169,6 +169,8 @@ def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> Lazy
     if trainer.last_phase != Phase.UPDATE or probe is not None:
         # the row shows the last update only right after it: a nudge since is about the new value
         up = None
+    if trainer.last_phase == Phase.UPDATE:
+        g = None  # the gradients were taken at the values before the update (shown through `up` if at all)
     lr = fmt(up.learning_rate if up is not None else trainer.learning_rate)
 
     def row(n: int) -> ParamRow:

@@ -334,4 +334,4 @@ async def test_a_nudge_after_an_update_shows_the_new_value_beside_its_slope(tmp_
         assert row[1:3] == ["2", "-120"] and row[5:] == ["1.2", "3.2"]  # the update, as it ran
         await pilot.press("e")
         row = param_rows(app.trainer)[0].cells
-        assert row[1] == "3.2" and row[3] == "-48" and row[5:] == ["", ""]
+        assert row[1] == "3.2" and row[2] == "" and row[3] == "-48" and row[5:] == ["", ""]  # no stale −120
