@@ -78,6 +78,19 @@ class SampleTable:
     dataset_rows: list[int]
 
 
+def node_names(trainer: Trainer, layer: int) -> list[str]:
+    """The nodes' names: the scenario's column names (control characters escaped), or h1, h2 …."""
+    sizes = trainer.arch.sizes
+    if layer == 0:
+        return [visible(n) for n in trainer.data.inputs]
+    if layer == len(sizes) - 1:
+        if sizes[-1] == 1:
+            return ["y′"]
+        return [f"{visible(t)}′" for t in trainer.data.targets]
+    prefix = "h" if len(sizes) == 3 else f"h{layer}."
+    return [f"{prefix}{k + 1}" for k in range(sizes[layer])]
+
+
 def single_param(trainer: Trainer) -> bool:
     return trainer.arch.n_params == 1
 

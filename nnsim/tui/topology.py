@@ -10,6 +10,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ..engine import ParamRef, Phase, Trainer
+from ..present import node_names
 from ..text import visible
 from .art import BOLD, DIM, REVERSE, bars, heat_map, image, signed, value_style
 
@@ -17,19 +18,6 @@ if TYPE_CHECKING:
     from .components.picture import PictureType
 
 SMALL_LAYER = 8  # layers up to this size are drawn node by node
-
-
-def node_names(trainer: Trainer, layer: int) -> list[str]:
-    """The nodes' names: the scenario's column names (control characters escaped), or h1, h2 …."""
-    sizes = trainer.arch.sizes
-    if layer == 0:
-        return [visible(n) for n in trainer.data.inputs]
-    if layer == len(sizes) - 1:
-        if sizes[-1] == 1:
-            return ["y′"]
-        return [f"{visible(t)}′" for t in trainer.data.targets]
-    prefix = "h" if len(sizes) == 3 else f"h{layer}."
-    return [f"{prefix}{k + 1}" for k in range(sizes[layer])]
 
 
 def node_values(trainer: Trainer, sample: int | None) -> list[np.ndarray | None]:
