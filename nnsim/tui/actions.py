@@ -49,12 +49,22 @@ class Action:
     scope: str = "app"
     """Who binds the keys: "app" (NNSimApp), "help" (HelpScreen), "picker" (ScenarioPicker),
     "optionlist" (Textual's OptionList and Input),
-    "params" (ParamsTable), "table" (GridTable), "screen" (Textual's Screen) or "textual" (Textual's App)."""
+    "params" (ParamsTable), "table" (GridTable), "network" (TopologyPane), "screen" (Textual's Screen) or "textual" (Textual's App)."""
     phase: str | None = None
     """The training phase the action runs through, for "press f (or space)" hints."""
     per_key: tuple[str, ...] = ()
     """A Textual action string for each key, when the keys do different things (↑ and ↓)."""
 
+
+PANES: tuple[tuple[str, str], ...] = (
+    ("network", "Network"),
+    ("samples", "Samples"),
+    ("params", "Parameters"),
+    ("loss", "Loss"),
+    ("model", "Model"),
+)
+"""The panes (widget id, title): on a small terminal they take turns, one key each."""
+PANE_KEYS = tuple(str(k + 1) for k in range(len(PANES)))
 
 ACTIONS: tuple[Action, ...] = (
     Action(
@@ -223,6 +233,25 @@ ACTIONS: tuple[Action, ...] = (
         per_key=("layer(-1)", "layer(1)"),
     ),
     Action(
+        "show_pane",
+        PANE_KEYS,
+        label="",
+        help="show a pane: " + ", ".join(f"{k} {title}" for k, (_, title) in zip(PANE_KEYS, PANES)),
+        does="show a pane",
+        footer=False,  # the keys are on the tab strip and in the panes' titles
+        per_key=tuple(f"show_pane('{name}')" for name, _ in PANES),
+    ),
+    Action(
+        "pick",
+        ("up", "down", "left", "right"),
+        label="",
+        help="select an edge or a bias in the drawing (Network pane)",
+        does="select in the drawing",
+        footer=False,
+        scope="network",
+        per_key=("app.pick('up')", "app.pick('down')", "app.pick('left')", "app.pick('right')"),
+    ),
+    Action(
         "command_palette",
         ("ctrl+p",),
         label="palette",
@@ -257,6 +286,11 @@ def show_key(key: str, short: bool = False) -> str:
 def keys_of(action_id: str, short: bool = False) -> str:
     """Every key of an action, as the help screen lists them: "? F1"."""
     return " ".join(show_key(k, short) for k in BY_ID[action_id].keys)
+
+
+def pane_key(name: str) -> str:
+    """The key that shows a pane: pane_key("loss") is "4"."""
+    return PANE_KEYS[[n for n, _ in PANES].index(name)]
 
 
 def press(action_id: str) -> str:

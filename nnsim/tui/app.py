@@ -27,12 +27,14 @@ from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, para
 from ..export import export
 from ..scenario import Scenario, ScenarioError, shipped
 from ..text import visible
-from .actions import after_stop, bindings, hint, key_names, palette_items, phase_keys, press
+from .actions import PANES, after_stop, bindings, hint, key_names, palette_items, pane_key, phase_keys, press
 from .components.keyfooter import KeyFooter
+from .components.model import ModelPane
 from .components.palette import Palette
 from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
 from .components.screens import HelpScreen, ScenarioPicker, load_for
 from .components.tables import ParamsPane, SamplesPane
+from .components.tabs import PaneTabs
 from .gcfreeze import freeze_start_up
 from .messages import ParamSelected, SampleSelected
 from .svg import cells_in_place
@@ -40,6 +42,7 @@ from .svg import cells_in_place
 __all__ = ["NNSimApp", "lr_steps"]
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
+WIDE = (110, 32)  # from this size on every pane is on screen; below, they take turns (keys 1–5)
 GUEST_EXPORT = "This is a guest session: it writes no files on the presenter's machine."
 SPEEDS = (1, 2, 5, 10, 50, 200, 1000)  # steps per frame in auto-play
 FRAME = 1 / 12  # seconds between auto-play frames (12 frames per second: at least 10 on a busy machine)
@@ -93,6 +96,9 @@ class NNSimApp(App[None]):
     exporting: reactive[tuple[int, int] | None] = reactive(None, init=False)
     """(steps written, steps in all) while an export runs."""
 
+    pane: reactive[str] = reactive("network", init=False)
+    """The pane on show when the terminal is too small for all of them (an id from actions.PANES)."""
+
     def get_driver_class(self):
         """Textual's driver for this terminal, sending only the cells that changed (see screendiff.py)."""
         driver = super().get_driver_class()
@@ -119,13 +125,15 @@ class NNSimApp(App[None]):
     # ----- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
+        yield PaneTabs(id="tabs")
         with Horizontal(id="main"):
             with Vertical(id="left"):
+                yield TopologyPane(id="network", classes="pane")
                 yield SamplesPane(id="samples", classes="pane")
                 yield ParamsPane(id="params", classes="pane")
             with Vertical(id="right"):
-                yield TopologyPane(id="network", classes="pane")
                 yield LossPane(id="loss", classes="pane")
+                yield ModelPane(id="model", classes="pane")
         yield Static(id="notice")
         yield ExplanationPane(id="explanation")
         yield Static(id="too-small")
@@ -134,9 +142,13 @@ class NNSimApp(App[None]):
     def on_mount(self) -> None:
         self._timer = self.set_interval(FRAME, self._tick, pause=True)
         self._redraw_took = 0.0  # seconds the last auto-play redraw took
+        for name, title in PANES:
+            self.query_one(f"#{name}").border_title = f"{pane_key(name)} {title}"
+        self.set_reactive(NNSimApp.pane, self._first_pane())
+        self._deep()
         self.refresh_view()
-        self.query_one("#samples-table").focus()
         self._check_size()
+        self._focus_pane()
         self.call_after_refresh(freeze_start_up)
         if self.keys:
             self.call_after_refresh(self._press_start_keys)
@@ -152,11 +164,56 @@ class NNSimApp(App[None]):
         size = size or self.size
         small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
+        self._lay_out(size.width < WIDE[0] or size.height < WIDE[1])
         if small:
             self.query_one("#too-small", Static).update(
                 f"nnsim needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
                 f"this one is {size.width}×{size.height}.\nEnlarge the window, or {hint('quit')}."
             )
+
+    # ----- the layout: every pane at once, or one at a time -----------------------------------
+    def _first_pane(self) -> str:
+        """On a small terminal a network with hidden layers gets the room; the worked example starts on its table."""
+        return "network" if self.trainer.arch.n_layers > 1 else "samples"
+
+    def _deep(self) -> None:
+        """Room for the chain rule: the explanation of a network with hidden layers is taller."""
+        self.screen.set_class(self.trainer.arch.n_layers > 1, "-deep")
+
+    def _lay_out(self, compact: bool) -> None:
+        """Show every pane (a big terminal), or only the pane chosen with keys 1–5 and the tab strip."""
+        self.screen.set_class(compact, "-compact")
+        current = self.query_one(f"#{self.pane}")
+        for name, _ in PANES:
+            self.query_one(f"#{name}").set_class(name == self.pane, "-current")
+        for column in self.query("#main > Vertical"):
+            column.set_class(current in column.children, "-holds-current")
+        self.query_one(PaneTabs).current = self.pane
+
+    def action_show_pane(self, name: str) -> None:
+        """Keys 1–5: bring a pane on show (a small terminal) and into focus."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        self.pane = name
+
+    def watch_pane(self) -> None:
+        self._lay_out(self.screen.has_class("-compact"))
+        self._focus_pane()
+
+    def _focus_pane(self) -> None:
+        """Focus what the pane on show answers keys with (its table, or the drawing)."""
+        target = {"samples": "#samples-table", "params": "#params-table"}.get(self.pane, f"#{self.pane}")
+        widget = self.query_one(target)
+        if widget.focusable:
+            widget.focus()
+
+    def action_pick(self, direction: str) -> None:
+        """Arrow keys in the Network pane: another edge or bias of the drawing."""
+        from .topology import move
+
+        ref = move(self.trainer.arch, self.ref, direction)
+        if ref in self.refs:
+            self.selected_param = self.refs.index(ref)
 
     # ----- showing the engine's state -------------------------------------------------------
     @property
@@ -173,6 +230,7 @@ class NNSimApp(App[None]):
         self.query_one(ParamsPane).show(t, self.selected_param, self.refs)
         self.query_one(TopologyPane).show(t, self.selected_sample, self.ref)
         self.query_one(LossPane).show(t, self.ref)
+        self.query_one(ModelPane).show(t, self.selected_sample)
         self.query_one(ExplanationPane).show(t, self.ref)
         notice = self.query_one("#notice", Static)
         stop = t.stop
@@ -370,6 +428,8 @@ class NNSimApp(App[None]):
         self.refs = param_refs(scenario.arch)
         self.set_reactive(NNSimApp.selected_param, 0)
         self.set_reactive(NNSimApp.selected_sample, 0)
+        self._deep()
+        self.pane = self._first_pane()
         self.refresh_view()
 
     # ----- export ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from nnsim.tui.actions import ACTIONS, BY_ID, after_stop, footer_items, help_row
 from nnsim.tui.app import NNSimApp
 from nnsim.tui.components.gridtable import GridTable
 from nnsim.tui.components.keyfooter import KeyFooter
-from nnsim.tui.components.panes import ExplanationPane, StatusBar
+from nnsim.tui.components.panes import ExplanationPane, StatusBar, TopologyPane
 from nnsim.tui.components.screens import HelpScreen, ScenarioPicker
 from nnsim.tui.components.tables import ParamsTable
 
@@ -55,8 +55,9 @@ def test_bindings_are_the_registrys():
     keys = [k for k, _ in registry("app") | registry("screen") | registry("textual")]
     assert len(keys) == len(set(keys))
     # every action the app binds is a method of the app
-    for _, action in registry("app"):
-        assert callable(getattr(NNSimApp, f"action_{action}"))
+    for _, action in registry("app") | {(k, a.removeprefix("app.")) for k, a in registry("network")}:
+        assert callable(getattr(NNSimApp, f"action_{action.split('(')[0]}"))
+    assert bound(TopologyPane.BINDINGS) == registry("network")
 
 
 def test_u_and_s_are_one_action():

@@ -13,7 +13,7 @@ from ...engine import ParamRef, Phase, StopReason, Trainer
 from ...present import explain, fmt
 from ...text import visible
 from .. import topology
-from ..actions import after_stop, hint, next_keys, phase_keys
+from ..actions import after_stop, bindings, hint, next_keys, phase_keys
 from ..art import plot
 from .picture import Picture, PictureType
 
@@ -30,6 +30,7 @@ class TopologyPane(VerticalScroll):
 
     BORDER_TITLE = "Network"
     ALLOW_MAXIMIZE = True
+    BINDINGS = bindings("network")
 
     def compose(self):
         with HorizontalScroll(id="topology-scroll"):
@@ -151,6 +152,12 @@ def keys_hint(trainer: Trainer) -> str:
     return f"Press {phase_keys(trainer.next_phase)}."
 
 
+def percent(share: float) -> str:
+    """0.7 as "70%", 0.8765 as "87.7%" (never 100% before every row is right)."""
+    text = f"{100 * share:.1f}".removesuffix(".0")
+    return ("99.9" if text == "100" and share < 1 else text) + "%"
+
+
 class StatusBar(Static):
     """Scenario, step, phase and what the next key does, learning rate, loss and stop reason.
 
@@ -164,7 +171,7 @@ class StatusBar(Static):
     ) -> None:
         self._shown = (name, trainer, playing, speed, exporting)
         width = self.size.width
-        for detail in (2, 1, 0):
+        for detail in (2, 1, 0, -1):
             line = self._line(name, trainer, playing, speed, exporting, detail)
             if not width or line.cell_len <= width:
                 break
@@ -178,9 +185,9 @@ class StatusBar(Static):
     def _line(
         name: str, trainer: Trainer, playing: bool, speed: int, exporting: tuple[int, int] | None, detail: int
     ) -> Text:
-        """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done."""
-        history = trainer.loss_history()
-        loss = fmt(history[-1][1], 6) if history else "–"
+        """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done, -1 the test accuracy."""
+        scores = trainer.score_history()
+        loss = fmt(scores[-1].loss, 6) if scores else "–"
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f" {visible(name)} ", style="bold reverse")
         t.append(f" step {trainer.step_count} ", style="bold")
@@ -188,7 +195,7 @@ class StatusBar(Static):
         stop = trainer.stop
         if stop is None:
             nxt = trainer.next_phase
-            t.append(f"did {trainer.last_phase}, next {nxt}" if detail else f"next {nxt}")
+            t.append(f"did {trainer.last_phase}, next {nxt}" if detail > 0 else f"next {nxt}")
             if detail == 2:
                 t.append(f" ({' or '.join(next_keys(nxt))})", style="dim")
         else:
@@ -199,6 +206,11 @@ class StatusBar(Static):
         t.append(f"lr {fmt(trainer.learning_rate)}")
         t.append(" │ ", style="dim")
         t.append(f"loss {loss}")
+        if scores and scores[-1].accuracy is not None:
+            t.append(" │ ", style="dim")
+            t.append(f"acc {percent(scores[-1].accuracy)}")
+            if scores[-1].test_accuracy is not None and detail >= 0:
+                t.append(f" (test {percent(scores[-1].test_accuracy)})")
         if stop is None and playing:
             t.append(" │ ", style="dim")
             t.append(f"▶ playing ×{speed}", style="bold cyan")
