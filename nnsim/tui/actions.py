@@ -49,7 +49,8 @@ class Action:
     scope: str = "app"
     """Who binds the keys: "app" (NNSimApp), "help" (HelpScreen), "picker" (ScenarioPicker),
     "optionlist" (Textual's OptionList and Input),
-    "params" (ParamsTable), "table" (GridTable), "network" (TopologyPane), "screen" (Textual's Screen) or "textual" (Textual's App)."""
+    "params" (ParamsTable), "table" (GridTable), "network" (TopologyPane), "screen" (Textual's Screen)
+    or "textual" (Textual's App)."""
     phase: str | None = None
     """The training phase the action runs through, for "press f (or space)" hints."""
     per_key: tuple[str, ...] = ()
@@ -236,7 +237,7 @@ ACTIONS: tuple[Action, ...] = (
         "show_pane",
         PANE_KEYS,
         label="",
-        help="show a pane: " + ", ".join(f"{k} {title}" for k, (_, title) in zip(PANE_KEYS, PANES)),
+        help="show a pane: " + ", ".join(title for _, title in PANES),
         does="show a pane",
         footer=False,  # the keys are on the tab strip and in the panes' titles
         per_key=tuple(f"show_pane('{name}')" for name, _ in PANES),

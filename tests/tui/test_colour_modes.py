@@ -11,10 +11,10 @@ from nnsim.tui.app import NNSimApp
 
 async def main():
     app = NNSimApp(load("hidden"))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("s", "f", "b")
         console = Console(
-            color_system="standard", force_terminal=True, file=sys.stdout, width=100, legacy_windows=False
+            color_system="standard", force_terminal=True, file=sys.stdout, width=120, legacy_windows=False
         )
         for strip in app.screen._compositor.render_strips():
             console.print(Segments(list(strip)))

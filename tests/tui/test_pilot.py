@@ -220,7 +220,7 @@ async def test_footer_shows_every_key_at_80_columns(tmp_path):
 async def test_selecting_a_sample_and_a_parameter(tmp_path):
     app = make_app("hidden", tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.press("f", "down", "down")
+        await pilot.press("f", "2", "down", "down")  # 2: to the samples
         assert app.selected_sample == 2
         assert "sample #2" in screen_text(app)
         await pilot.press("tab")
@@ -260,7 +260,7 @@ async def test_start_up_keys(tmp_path):
 async def test_big_network_parameters_one_layer_at_a_time(tmp_path):
     app = make_app("digits", tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.press("tab")  # from the samples to the parameters
+        await pilot.press("3")  # to the parameters
         assert app.screen.focused.id == "params-table"
         assert "layer 0 of 2" in screen_text(app)
         await pilot.press("right")
@@ -320,7 +320,7 @@ async def test_the_slope_shows_at_80x24(tmp_path):
     """The loss curve's title drops its 'L(w) ·' prefix on a narrow pane, so the slope −120 stays on screen."""
     app = make_app("y4x", tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f", "b")
+        await pilot.press("f", "b", "4")  # 4: the Loss pane
         await pilot.pause()
         assert "w = 2, L = 120, slope -120" in screen_text(app)
 

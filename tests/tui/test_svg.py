@@ -27,7 +27,7 @@ def test_leading_blanks_become_an_offset():
 
 async def test_screenshot_of_a_plot_has_one_element_per_dot(tmp_path):
     app = make_app("hidden", tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(6):
             await pilot.press("s")
         await pilot.pause()

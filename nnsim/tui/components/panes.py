@@ -171,7 +171,7 @@ class StatusBar(Static):
     ) -> None:
         self._shown = (name, trainer, playing, speed, exporting)
         width = self.size.width
-        for detail in (2, 1, 0, -1):
+        for detail in (2, 1, 0, -1, -2):
             line = self._line(name, trainer, playing, speed, exporting, detail)
             if not width or line.cell_len <= width:
                 break
@@ -185,7 +185,8 @@ class StatusBar(Static):
     def _line(
         name: str, trainer: Trainer, playing: bool, speed: int, exporting: tuple[int, int] | None, detail: int
     ) -> Text:
-        """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done, -1 the test accuracy."""
+        """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done,
+        -1 the test accuracy, -2 the accuracy."""
         scores = trainer.score_history()
         loss = fmt(scores[-1].loss, 6) if scores else "–"
         t = Text(no_wrap=True, overflow="ellipsis")
@@ -206,7 +207,7 @@ class StatusBar(Static):
         t.append(f"lr {fmt(trainer.learning_rate)}")
         t.append(" │ ", style="dim")
         t.append(f"loss {loss}")
-        if scores and scores[-1].accuracy is not None:
+        if scores and scores[-1].accuracy is not None and detail >= -1:
             t.append(" │ ", style="dim")
             t.append(f"acc {percent(scores[-1].accuracy)}")
             if scores[-1].test_accuracy is not None and detail >= 0:
