@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePath
 from typing import ClassVar
 
+import numpy as np
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -145,6 +146,7 @@ class NNSimApp(App[None]):
         for name, title in PANES:
             self.query_one(f"#{name}").border_title = f"{pane_key(name)} {title}"
         self.set_reactive(NNSimApp.pane, self._first_pane())
+        self.set_reactive(NNSimApp.selected_sample, self._first_sample())
         self._deep()
         self.refresh_view()
         self._check_size()
@@ -175,6 +177,11 @@ class NNSimApp(App[None]):
     def _first_pane(self) -> str:
         """On a small terminal a network with hidden layers gets the room; the worked example starts on its table."""
         return "network" if self.trainer.arch.n_layers > 1 else "samples"
+
+    def _first_sample(self) -> int:
+        """The row shown first: the one with the most input (y4x: x = 4, not x = 0 whose every product is 0)."""
+        x = self.trainer.data.x
+        return int(np.argmax(np.abs(x).sum(axis=1))) if len(x) else 0
 
     def _deep(self) -> None:
         """Room for the chain rule: the explanation of a network with hidden layers is taller."""
@@ -427,7 +434,7 @@ class NNSimApp(App[None]):
         self.trainer = scenario.trainer()
         self.refs = param_refs(scenario.arch)
         self.set_reactive(NNSimApp.selected_param, 0)
-        self.set_reactive(NNSimApp.selected_sample, 0)
+        self.set_reactive(NNSimApp.selected_sample, self._first_sample())
         self._deep()
         self.pane = self._first_pane()
         self.refresh_view()

@@ -220,9 +220,10 @@ async def test_footer_shows_every_key_at_80_columns(tmp_path):
 async def test_selecting_a_sample_and_a_parameter(tmp_path):
     app = make_app("hidden", tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.press("f", "2", "down", "down")  # 2: to the samples
-        assert app.selected_sample == 2
-        assert "sample #2" in screen_text(app)
+        assert app.selected_sample == 7  # the row with the most input: x = (1, 1, 1, 1)
+        await pilot.press("f", "2", "up", "up")  # 2: to the samples
+        assert app.selected_sample == 5
+        assert "sample #5" in screen_text(app)
         await pilot.press("tab")
         await pilot.press("down")
         assert app.selected_param == 1
