@@ -19,6 +19,7 @@ SYMBOLS = {
     "minus": "-",
     "left_square_bracket": "[",
     "right_square_bracket": "]",
+    "equals_sign": "=",
     "f1": "F1",
     "up": "↑",
     "down": "↓",
@@ -49,12 +50,14 @@ class Action:
     scope: str = "app"
     """Who binds the keys: "app" (NNSimApp), "help" (HelpScreen), "picker" (ScenarioPicker),
     "optionlist" (Textual's OptionList and Input),
-    "params" (ParamsTable), "table" (GridTable), "network" (TopologyPane), "screen" (Textual's Screen)
-    or "textual" (Textual's App)."""
+    "params" (ParamsTable), "table" (GridTable), "network" (TopologyPane), "number" (NumberInput),
+    "screen" (Textual's Screen) or "textual" (Textual's App)."""
     phase: str | None = None
     """The training phase the action runs through, for "press f (or space)" hints."""
     per_key: tuple[str, ...] = ()
     """A Textual action string for each key, when the keys do different things (↑ and ↓)."""
+    footer_key: str | None = None
+    """How the footer writes the key, when not as the first key ("+/-" for a pair of actions)."""
 
 
 PANES: tuple[tuple[str, str], ...] = (
@@ -118,7 +121,8 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "lr_up",
         ("plus",),
-        label="lr+",
+        label="lr",
+        footer_key="+/-",
         help="learning rate up (1-2-5 steps: 0.01, 0.02, 0.05 …)",
         does="raise the learning rate",
         palette="Raise the learning rate",
@@ -127,9 +131,34 @@ ACTIONS: tuple[Action, ...] = (
         "lr_down",
         ("minus",),
         label="lr-",
+        footer=False,  # beside lr_up in the footer: "+/- lr"
         help="learning rate down",
         does="lower the learning rate",
         palette="Lower the learning rate",
+    ),
+    Action(
+        "type_lr",
+        ("l",),
+        label="lr=",
+        help="type a learning rate",
+        does="type a learning rate",
+        palette="Type a learning rate",
+    ),
+    Action(
+        "type_value",
+        ("equals_sign",),
+        label="w=",
+        help="type a value for the selected parameter",
+        does="type a value for the parameter",
+        palette="Type a value for the selected parameter",
+    ),
+    Action(
+        "reset",
+        ("r",),
+        label="Reset",
+        help="reset: the scenario's starting parameters and learning rate, step 0",
+        does="go back to the start",
+        palette="Reset to the scenario's start",
     ),
     Action(
         "probe",
@@ -159,6 +188,7 @@ ACTIONS: tuple[Action, ...] = (
         "maximize_pane",
         ("m",),
         label="Max",
+        footer=False,  # every pane has the whole area on a small terminal; m is in the help and palette
         help="maximize the focused pane, or restore it",
         does="maximize the pane",
         palette="Maximize or restore the focused pane",
@@ -271,6 +301,7 @@ ACTIONS: tuple[Action, ...] = (
         scope="help",
     ),
     Action("dismiss_none", ("escape",), label="Cancel", help=None, does="cancel", footer=False, scope="picker"),
+    Action("dismiss_none", ("escape",), label="Cancel", help=None, does="cancel", footer=False, scope="number"),
     Action("select", ("enter",), label="Open", help=None, does="open", footer=False, scope="optionlist"),
 )
 
@@ -361,7 +392,7 @@ def bindings(scope: str) -> list[BindingType]:
 
 def footer_items() -> list[tuple[str, str]]:
     """(key, label) for each action the footer shows."""
-    return [(show_key(a.keys[0], short=True), a.label) for a in ACTIONS if a.footer and a.keys]
+    return [(a.footer_key or show_key(a.keys[0], short=True), a.label) for a in ACTIONS if a.footer and a.keys]
 
 
 def help_rows() -> list[tuple[str, str]]:

@@ -33,7 +33,7 @@ from .components.keyfooter import KeyFooter
 from .components.model import ModelPane
 from .components.palette import Palette
 from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
-from .components.screens import HelpScreen, ScenarioPicker, load_for
+from .components.screens import HelpScreen, NumberInput, ScenarioPicker, load_for
 from .components.tables import ParamsPane, SamplesPane
 from .components.tabs import PaneTabs
 from .gcfreeze import freeze_start_up
@@ -333,6 +333,48 @@ class NNSimApp(App[None]):
             self.notify(f"The learning rate {old:g} is the {end} that {press('lr_up' if up else 'lr_down')} sets.")
             return
         self.trainer.set_learning_rate(new)
+        self.refresh_view()
+
+    def action_type_value(self) -> None:
+        """=: type a value for the selected parameter (the lesson's w = 7 gives 270); one undoable record."""
+        self.playing = False
+        ref = self.ref
+        name = ref.label(self.trainer.arch.n_params == 1)
+
+        def finite(value: float) -> str | None:
+            return None if math.isfinite(value) else f"{name} must be a finite number"
+
+        def typed(value: float | None) -> None:
+            if value is not None:
+                self.trainer.set_param(ref, value)
+                self.refresh_view()
+
+        now = ref.get(self.trainer.params)
+        shown = repr(now) if math.isfinite(now) else ""
+        self.push_screen(NumberInput(f"Set {name}", f"A new value for {name}:", shown, finite), typed)
+
+    def action_type_lr(self) -> None:
+        """l: type a learning rate (any number > 0); one undoable record."""
+        self.playing = False
+
+        def positive(value: float) -> str | None:
+            if math.isfinite(value) and value > 0:
+                return None
+            return "the learning rate must be a number greater than 0"
+
+        def typed(value: float | None) -> None:
+            if value is not None:
+                self.trainer.set_learning_rate(value)
+                self.refresh_view()
+
+        now = f"{self.trainer.learning_rate:g}"
+        self.push_screen(NumberInput("Learning rate", "A learning rate (a number > 0):", now, positive), typed)
+
+    def action_reset(self) -> None:
+        """r: back to the scenario's starting parameters and learning rate, step 0 (undoable)."""
+        self.playing = False
+        self.trainer.reset()
+        self.notify(f"Reset to the scenario's start: step 0. {hint('undo', capital=True)}.")
         self.refresh_view()
 
     def action_probe(self) -> None:

@@ -99,3 +99,42 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+
+class NumberInput(ModalScreen[float | None]):
+    """Ask for one number (a weight's value, the learning rate); gives back the number, or None.
+
+    ``check`` says what is wrong with a number (None: nothing); what cannot be read as a number is
+    refused here. The dialog stays open until the number is right or the person cancels.
+    """
+
+    BINDINGS = bindings("number")
+
+    def __init__(self, title: str, prompt: str, value: str, check) -> None:
+        super().__init__()
+        self._title, self._prompt, self._value, self._check = title, prompt, value, check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="number-box") as box:
+            box.border_title = self._title
+            box.border_subtitle = f"{keys_of('select')} to set · {keys_of('dismiss_none')} to cancel"
+            yield Label(self._prompt)
+            yield Input(value=self._value, id="number-input", compact=True, select_on_focus=True)
+            yield Static("", id="number-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip().replace("−", "-")
+        try:
+            value = float(text)
+        except ValueError:
+            problem: str | None = f"{visible(text) or 'nothing'} is not a number"
+        else:
+            problem = self._check(value)
+        if problem is not None:
+            self.query_one("#number-error", Static).update(Text(f"{problem}.", style="bold red"))
+            return
+        self.dismiss(value)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,101 @@
+"""A teacher's controls: type a weight (=), type a learning rate (l), reset (r), each undoable."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnsim.tui.components.screens import NumberInput
+
+from .apps import make_app, screen_text
+
+
+async def type_number(pilot, key: str, text: str) -> None:
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, NumberInput)
+    await pilot.press("ctrl+a", "ctrl+k", *text, "enter")
+    await pilot.pause()
+
+
+async def test_typing_w_7_gives_the_lessons_270(tmp_path):
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_number(pilot, "equals_sign", "7")
+        assert app.trainer.params.weights[0][0, 0] == 7.0
+        await pilot.press("f")
+        await pilot.pause()
+        text = screen_text(app)
+        # the squared errors of 7x against 4x for x = 0..4: (3x)² = 0, 9, 36, 81, 144
+        assert "0 + 9 + 36 + 81 + 144 = 270" in text
+        assert "TOTAL" in text and " 270 " in text.split("TOTAL")[1].splitlines()[0] + " "
+        await pilot.press("z", "z")  # the forward's loss, the forward, then the typed value
+        await pilot.pause()
+        assert app.trainer.params.weights[0][0, 0] == 7.0
+        await pilot.press("z")
+        assert app.trainer.params.weights[0][0, 0] == 2.0
+        await pilot.press("y")
+        assert app.trainer.params.weights[0][0, 0] == 7.0
+
+
+@pytest.mark.parametrize("text", ["abc", "nan", "inf", ""])
+async def test_a_value_that_is_not_a_finite_number_is_refused(tmp_path, text):
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_number(pilot, "equals_sign", text)
+        assert isinstance(app.screen, NumberInput)  # still asking
+        error = str(app.screen.query_one("#number-error").render())
+        assert "not a number" in error or "finite" in error
+        await pilot.press("escape")
+        assert not isinstance(app.screen, NumberInput)
+        assert app.trainer.params.weights[0][0, 0] == 2.0 and len(app.trainer.actions()) == 1
+
+
+async def test_typing_a_hidden_weight_sets_the_selected_one(tmp_path):
+    app = make_app("hidden", tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.selected_param = 3  # w[0][1,1]
+        before = app.trainer.params.weights[0].copy()
+        await type_number(pilot, "equals_sign", "-0.25")
+        after = app.trainer.params.weights[0]
+        assert after[1, 1] == -0.25
+        after[1, 1] = before[1, 1]
+        assert (after == before).all()  # no other weight moved
+
+
+async def test_typing_a_learning_rate(tmp_path):
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_number(pilot, "l", "0.03")
+        assert app.trainer.learning_rate == 0.03
+        assert "lr 0.03" in screen_text(app)
+        await pilot.press("f", "b", "u")
+        # w ← 2 − 0.03 · (−120) = 5.6
+        assert app.trainer.params.weights[0][0, 0] == pytest.approx(5.6)
+        for _ in range(4):  # the update, backprop, error, forward
+            await pilot.press("z")
+        assert app.trainer.learning_rate == 0.03
+        await pilot.press("z")
+        assert app.trainer.learning_rate == 0.01
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "abc", "inf"])
+async def test_a_learning_rate_not_above_zero_is_refused(tmp_path, text):
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_number(pilot, "l", text)
+        assert isinstance(app.screen, NumberInput)
+        assert app.trainer.learning_rate == 0.01
+
+
+async def test_reset_returns_to_the_start_and_can_be_undone(tmp_path):
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("plus", "s", "s", "s")
+        w = app.trainer.params.weights[0][0, 0]
+        assert app.trainer.step_count == 3 and w != 2.0 and app.trainer.learning_rate == 0.02
+        await pilot.press("r")
+        assert app.trainer.step_count == 0 and app.trainer.params.weights[0][0, 0] == 2.0
+        assert app.trainer.learning_rate == 0.01
+        assert "step 0" in screen_text(app).splitlines()[0]
+        await pilot.press("z")
+        assert app.trainer.step_count == 3 and app.trainer.params.weights[0][0, 0] == w
