@@ -27,8 +27,8 @@ def headless_rate(seconds: float = 2.0) -> float:
 
 
 def autoplay() -> tuple[float, float]:
-    # fastest speed: + raises the learning rate, so use the speed key ] six times
-    app = PtyApp(nnsim_argv("digits", "--keys", "] ] ] ] ] ]"), 100, 30)
+    # fastest speed: + raises the learning rate, so use the speed key ] (more presses than speeds)
+    app = PtyApp(nnsim_argv("digits", "--keys", " ".join(["]"] * 12)), 100, 30)
     try:
         app.wait_for("step 0")
         app.settle(0.5)

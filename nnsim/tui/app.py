@@ -7,6 +7,7 @@ import math
 import os
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import ClassVar
 
@@ -45,7 +46,37 @@ __all__ = ["NNSimApp", "lr_steps"]
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 WIDE = (110, 32)  # from this size on every pane is on screen; below, they take turns (keys 1–5)
 GUEST_EXPORT = "This is a guest session: it writes no files on the presenter's machine."
-SPEEDS = (1, 2, 5, 10, 50, 200, 1000)  # steps per frame in auto-play
+
+
+@dataclass(frozen=True)
+class Speed:
+    """An auto-play speed: ``rate`` phases (or whole steps) a second."""
+
+    rate: float
+    phases: bool = False
+    """One phase at a time (forward, error, backprop, update), each held on screen 1/rate s."""
+
+    def __str__(self) -> str:
+        unit = "phase" if self.phases else "step"
+        return f"{self.rate:g} {unit}{'s' if self.rate != 1 else ''}/s"
+
+
+# [ and ] walk these: from one phase a second, slow enough to narrate, to as fast as the engine goes
+SPEEDS = (
+    Speed(1, phases=True),
+    Speed(2, phases=True),
+    Speed(4, phases=True),
+    Speed(2),
+    Speed(5),
+    Speed(12),
+    Speed(24),
+    Speed(60),
+    Speed(120),
+    Speed(600),
+    Speed(2400),
+    Speed(12000),
+)
+DEFAULT_SPEED = 3  # two steps a second: a class sees the loss fall, step by step
 FRAME = 1 / 12  # seconds between auto-play frames (12 frames per second: at least 10 on a busy machine)
 FRAME_BUDGET = 0.05  # seconds of training per frame at most, so keys stay responsive
 MAX_NOTICES = 4  # notifications on screen at once; the oldest goes first
@@ -91,8 +122,8 @@ class NNSimApp(App[None]):
     playing: reactive[bool] = reactive(False, init=False)
     """Whether auto-play is training."""
 
-    speed: reactive[int] = reactive(0, init=False)
-    """Index into SPEEDS: steps per auto-play frame."""
+    speed: reactive[int] = reactive(DEFAULT_SPEED, init=False)
+    """Index into SPEEDS: how fast auto-play goes."""
 
     exporting: reactive[tuple[int, int] | None] = reactive(None, init=False)
     """(steps written, steps in all) while an export runs."""
@@ -390,33 +421,56 @@ class NNSimApp(App[None]):
 
     def watch_playing(self, playing: bool) -> None:
         if playing:
+            self._owed = 1.0  # the first phase (or step) at once, then at the speed's pace
+            self._last_tick = time.perf_counter()
             self._timer.resume()
         else:
             self._timer.pause()
         self._show_status()
 
     def action_faster(self) -> None:
+        if self.speed == len(SPEEDS) - 1:
+            self.notify(f"Auto-play is at its fastest: {SPEEDS[-1]} (as many as fit a frame).")
         self.speed = min(self.speed + 1, len(SPEEDS) - 1)
 
     def action_slower(self) -> None:
+        if self.speed == 0:
+            self.notify(f"Auto-play is at its slowest: {SPEEDS[0]}.")
         self.speed = max(self.speed - 1, 0)
 
     def watch_speed(self) -> None:
         self._show_status()
+        if not self.playing:
+            self.notify(f"Auto-play speed: {SPEEDS[self.speed]} ({hint('play')}).")
 
     def _show_status(self) -> None:
         self.query_one(StatusBar).show(
-            self.scenario.name, self.trainer, self.playing, SPEEDS[self.speed], self.exporting
+            self.scenario.name, self.trainer, self.playing, str(SPEEDS[self.speed]), self.exporting
         )
 
     def _tick(self) -> None:
-        """One auto-play frame: up to SPEEDS[speed] steps within FRAME_BUDGET, then one redraw."""
+        """One auto-play frame: the phases or steps the speed owes since the last frame (within
+        FRAME_BUDGET), then one redraw."""
         t = self.trainer
+        speed = SPEEDS[self.speed]
+        now = time.perf_counter()
+        self._owed = min(self._owed + (now - self._last_tick) * speed.rate, max(speed.rate * FRAME, 1.0))
+        self._last_tick = now
+        if self._owed < 1:
+            return
         # train for what is left of the frame once the last redraw's time is set aside
         budget = min(FRAME_BUDGET, max(0.9 * FRAME - self._redraw_took, 0.005))
-        deadline = time.perf_counter() + budget
-        for _ in range(SPEEDS[self.speed]):
-            if t.stop is not None or not t.step() or time.perf_counter() > deadline:
+        deadline = now + budget
+        while self._owed >= 1:
+            self._owed -= 1
+            if t.stop is not None:
+                break
+            if speed.phases:
+                t.next()
+            elif not t.step():
+                break
+            if time.perf_counter() > deadline:
+                self._owed = 0
                 break
         if t.stop is not None:
             self.playing = False

@@ -99,3 +99,29 @@ async def test_reset_returns_to_the_start_and_can_be_undone(tmp_path):
         assert "step 0" in screen_text(app).splitlines()[0]
         await pilot.press("z")
         assert app.trainer.step_count == 3 and app.trainer.params.weights[0][0, 0] == w
+
+
+async def test_playback_from_one_phase_a_second_to_the_fastest(tmp_path):
+    """[ and ] walk every speed; the slowest runs one phase at a time, the status line names the speed."""
+    from nnsim.tui.app import SPEEDS
+
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(len(SPEEDS)):
+            await pilot.press("left_square_bracket")
+        assert app.speed == 0 and str(SPEEDS[0]) == "1 phase/s"
+        await pilot.press("p")
+        assert "▶ 1 phase/s" in screen_text(app).splitlines()[0]
+        for _ in range(3):  # each phase is held about a second: the next one comes only then
+            before = len(app.trainer.actions())
+            await pilot.pause(0.4)
+            assert len(app.trainer.actions()) - before <= 1
+            await pilot.pause(0.8)
+        assert len(app.trainer.actions()) >= 3  # guess, then at least two phases
+        await pilot.press("p")
+        for _ in range(len(SPEEDS)):
+            await pilot.press("right_square_bracket")
+        assert app.speed == len(SPEEDS) - 1
+        await pilot.press("p")
+        await pilot.pause(1.0)
+        assert app.trainer.stop is not None  # y4x converges well within a second at the fastest

@@ -167,7 +167,7 @@ class StatusBar(Static):
     _shown: tuple | None = None  # what the last show() was given, to draw again at a new width
 
     def show(
-        self, name: str, trainer: Trainer, playing: bool, speed: int, exporting: tuple[int, int] | None = None
+        self, name: str, trainer: Trainer, playing: bool, speed: str, exporting: tuple[int, int] | None = None
     ) -> None:
         self._shown = (name, trainer, playing, speed, exporting)
         width = self.size.width
@@ -183,7 +183,7 @@ class StatusBar(Static):
 
     @staticmethod
     def _line(
-        name: str, trainer: Trainer, playing: bool, speed: int, exporting: tuple[int, int] | None, detail: int
+        name: str, trainer: Trainer, playing: bool, speed: str, exporting: tuple[int, int] | None, detail: int
     ) -> Text:
         """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done,
         -1 the test accuracy, -2 the accuracy."""
@@ -214,7 +214,7 @@ class StatusBar(Static):
                 t.append(f" (test {percent(scores[-1].test_accuracy)})")
         if stop is None and playing:
             t.append(" │ ", style="dim")
-            t.append(f"▶ playing ×{speed}", style="bold cyan")
+            t.append(f"▶ {speed}", style="bold cyan")
         if exporting is not None:
             done, total = exporting
             t.append(" │ ", style="dim")
