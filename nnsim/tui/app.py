@@ -30,6 +30,7 @@ from ..export import export
 from ..scenario import Scenario, ScenarioError, shipped
 from ..text import visible
 from .actions import PANES, after_stop, bindings, hint, key_names, palette_items, pane_key, phase_keys, press
+from .components.gridtable import GridTable
 from .components.keyfooter import KeyFooter
 from .components.model import ModelPane
 from .components.palette import Palette
@@ -420,6 +421,8 @@ class NNSimApp(App[None]):
         self.playing = not self.playing
 
     def watch_playing(self, playing: bool) -> None:
+        for table in self.query(GridTable):
+            table.sticky = playing  # columns only grow during auto-play; one step at a time they fit the numbers shown
         if playing:
             self._owed = 1.0  # the first phase (or step) at once, then at the speed's pace
             self._last_tick = time.perf_counter()

@@ -3,8 +3,9 @@
 Textual's DataTable lays out every row; at 1,797 digits rows that costs most of a second per
 key. This table reads only the rows on screen (rows may be a lazy sequence that formats a row
 when it is first read) and draws them in ``render_line``. Column widths fit the header, the
-TOTAL row and the rows seen so far, and only grow while the headers stay the same, so columns
-do not jump about from one step to the next.
+TOTAL row and the rows on screen; while ``sticky`` (auto-play) they only grow, so columns do not
+jump about from one frame to the next. When the columns at full precision are wider than the
+table, numbers are shown with fewer significant digits (2.11e-07, never a cut-off exponent).
 """
 
 from __future__ import annotations
@@ -21,7 +22,22 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...present import fmt
 from ..actions import bindings
+
+FULL, FEWEST = 6, 3  # significant digits: as the rows are written, and the fewest a narrow table shows
+
+
+def shorter(cell: str, digits: int) -> str:
+    """A number's cell with at most ``digits`` significant digits; other cells as they are."""
+    if digits >= FULL or not cell or not (cell[0].isdigit() or cell[0] in "-.+"):
+        return cell
+    try:
+        value = float(cell)
+    except ValueError:
+        return cell
+    text = fmt(value, digits)
+    return text if len(text) < len(cell) else cell
 
 
 class GridTable(ScrollView, can_focus=True):
@@ -67,6 +83,10 @@ class GridTable(ScrollView, can_focus=True):
         self.rows: Sequence[Sequence[str]] = []
         self.total: list[str] | None = None
         self.widths: list[int] = []
+        self.digits = FULL
+        """Significant digits the numbers are shown with: fewer when the table is too narrow for them."""
+        self.sticky = False
+        """Columns only grow (auto-play): they do not jump about from one frame to the next."""
         self._styles: dict[str, Style] = {}  # the base and component styles, until the CSS changes
 
     def notify_style_update(self) -> None:
@@ -82,7 +102,7 @@ class GridTable(ScrollView, can_focus=True):
         return style
 
     def set_data(self, headers: list[str], rows: Sequence[Sequence[str]], total: list[str] | None = None) -> None:
-        if headers != self.headers:
+        if headers != self.headers or not self.sticky:
             self.widths = [len(h) for h in headers]
         self.headers, self.rows, self.total = headers, rows, total
         if self.cursor >= len(rows):
@@ -91,15 +111,21 @@ class GridTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _fit_widths(self) -> None:
-        """Grow the columns to fit the rows on screen (and the TOTAL row); never shrink them."""
+        """Grow the columns to fit the rows on screen (and the TOTAL row), with as many digits as fit."""
         top = self.scroll_offset.y
         seen = [self.rows[i] for i in range(top, min(top + max(self.view_height, 1) + 1, len(self.rows)))]
         if self.total:
             seen.append(self.total)
-        widths = self.widths
-        for row in seen:
-            for k, cell in enumerate(row):
-                widths[k] = max(widths[k], len(cell))
+        room = self.scrollable_content_region.width
+        base = list(self.widths)
+        for digits in range(FULL, FEWEST - 1, -1):
+            widths = list(base)
+            for row in seen:
+                for k, cell in enumerate(row):
+                    widths[k] = max(widths[k], len(shorter(cell, digits)))
+            if not room or sum(w + 2 for w in widths) <= room:
+                break
+        self.widths, self.digits = widths, digits
         size = Size(sum(w + 2 for w in widths), len(self.rows) + 1 + (1 if self.total else 0))
         if size != self.virtual_size:
             self.virtual_size = size
@@ -111,6 +137,7 @@ class GridTable(ScrollView, can_focus=True):
     def _line(self, cells: Sequence[str]) -> str:
         out = []
         for k, (cell, w) in enumerate(zip(cells, self.widths)):
+            cell = shorter(cell, self.digits)
             out.append(" " + (cell.ljust(w) if k == 0 and self.left_first else cell.rjust(w)) + " ")
         return "".join(out)
 
@@ -172,6 +199,8 @@ class GridTable(ScrollView, can_focus=True):
             self.move_to(self.scroll_offset.y + y - 1)
 
     def on_resize(self) -> None:
+        if not self.sticky:
+            self.widths = [len(h) for h in self.headers]
         self._fit_widths()
         self.scroll_to_cursor()
         self.refresh()
