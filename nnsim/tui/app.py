@@ -280,7 +280,7 @@ class NNSimApp(App[None]):
             notice.update(
                 Text(
                     f"⚠ {stop.message}. The learning rate {t.learning_rate:g} is too large for this network: "
-                    f"{after_stop(StopReason.DIVERGED)}."
+                    f"{after_stop(StopReason.DIVERGED)}. Undo goes back to the step with the lowest loss."
                 )
             )
 
@@ -340,10 +340,33 @@ class NNSimApp(App[None]):
         self._run(self.trainer.guess)
 
     def action_undo(self) -> None:
+        """z: undo the last change; after a divergence, whole steps back to the last finite loss."""
         self.playing = False
-        if not self.trainer.undo():
+        t = self.trainer
+        if t.stop is not None and t.stop.reason == StopReason.DIVERGED:
+            self._undo_divergence()
+        elif not t.undo():
             self.notify("Nothing to undo: this is the first guess.", severity="information")
         self.refresh_view()
+
+    def _undo_divergence(self) -> None:
+        """Back to the start of the step with the lowest loss of the run: from there a lower rate can go on.
+
+        One undo after a divergence would leave parameters like −1.19e+154, and going back to the
+        last finite loss (1e+303) no better: whatever the learning rate, the next steps diverge.
+        """
+        t = self.trainer
+        was = t.step_count
+        finite = [(score.loss, score.step) for score in t.score_history() if math.isfinite(score.loss)]
+        best = min(finite)[1] if finite else 0
+        while t.undo():
+            if t.stop is None and t.step_count <= best and t.last_phase in (Phase.UPDATE, Phase.GUESS):
+                break
+        self.notify(
+            f"Back {was - t.step_count} steps, to step {t.step_count}: the lowest loss of the run. "
+            f"{hint('lr_down', capital=True)}, then {phase_keys(t.next_phase)}.",
+            title="Undone",
+        )
 
     def action_redo(self) -> None:
         if not self.trainer.redo():

@@ -21,7 +21,7 @@ from nnsim.tui.components.tables import ParamsTable
 from .apps import screen_text, until
 
 # how a hint writes a Textual key name (the test's own table, not the registry's)
-WRITTEN = {"space": "space", "question_mark": "?", "plus": "+", "minus": "-", "f1": "F1"}
+WRITTEN = {"space": "space", "question_mark": "?", "plus": "+", "minus": "-", "f1": "F1", "equals_sign": "="}
 # the action that runs each phase when it is the next one; the error has no key of its own
 PHASE_ACTION = {"forward": "forward", "backward": "backprop", "update": "update"}
 
@@ -70,7 +70,7 @@ async def test_footer_help_and_palette_are_the_registrys(tmp_path):
     app = NNSimApp(load("y4x"), export_dir=tmp_path)
     async with app.run_test(size=(200, 60)) as pilot:
         footer = app.query_one(KeyFooter)
-        shown = [(k, a.label) for a in ACTIONS if a.footer for k in [WRITTEN.get(a.keys[0], a.keys[0])]]
+        shown = [(a.footer_key or WRITTEN.get(a.keys[0], a.keys[0]), a.label) for a in ACTIONS if a.footer]
         shown = [("^p", "palette") if k == "ctrl+p" else (k, label) for k, label in shown]
         assert footer.items() == footer_items() == shown
         line = screen_text(app).splitlines()[-1].strip()
@@ -119,8 +119,9 @@ def check(app: NNSimApp, text: str, key_actions: dict[str, str]) -> int:
             else:
                 assert action == PHASE_ACTION[t.next_phase] and key_actions[other] == "next_phase", text
         n += 1
-    for phase, keys in re.findall(r"next (\w+) \(([^)]*)\)", text):  # the status line
+    for word, keys in re.findall(r"next (\w+) \(([^)]*)\)", text):  # the status line
         names = keys.split(" or ")
+        phase = {"error": "loss", "backprop": "backward"}.get(word, word)
         expected = ["next_phase"] if phase == "loss" else [PHASE_ACTION[phase], "next_phase"]
         assert [key_actions[k] for k in names] == expected, text
         n += 1
@@ -209,16 +210,16 @@ async def test_converged_hints(tmp_path):
 
 
 async def test_the_error_phase_says_just_space(tmp_path):
-    """The loss has no key of its own: 'next loss (space)', never '(space or space)'."""
+    """The error has no key of its own: 'next error (space)', never '(space or space)'."""
     app = NNSimApp(load("hidden"), export_dir=tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("space")
         assert app.trainer.next_phase == "loss"
         text = screen_text(app)
-        assert "did forward, next loss (space)" in text and "space or space" not in text
+        assert "did forward, next error (space)" in text and "space or space" not in text
         assert "Press space." in str(app.query_one(ExplanationPane).content)
         await pilot.press("space")
-        assert "did loss, next backward (b or space)" in screen_text(app)
+        assert "did error, next backprop (b or space)" in screen_text(app)
 
 
 def test_hint_helpers():

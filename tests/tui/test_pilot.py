@@ -98,7 +98,7 @@ async def test_divergence_shows_a_notice_and_undo_recovers(tmp_path):
         for _ in range(6):
             await pilot.press("plus")  # 0.01 → 0.02 → 0.05 → 0.1 → 0.2 → 0.5 → 1
         assert app.trainer.learning_rate == 1
-        await pilot.press(*["right_square_bracket"] * 6, "p")  # fastest auto-play
+        await pilot.press(*["right_square_bracket"] * 12, "p")  # fastest auto-play
         for _ in range(40):
             await pilot.pause(0.05)
             if not app.playing:
@@ -115,7 +115,7 @@ async def test_divergence_shows_a_notice_and_undo_recovers(tmp_path):
 async def test_autoplay_converges_and_stops(tmp_path):
     app = make_app("y4x", tmp_path)
     async with app.run_test() as pilot:
-        await pilot.press("right_square_bracket", "right_square_bracket", "p")
+        await pilot.press(*["right_square_bracket"] * 4, "p")  # 60 steps a second
         for _ in range(50):
             await pilot.pause(0.05)
             if not app.playing:
@@ -204,8 +204,10 @@ async def test_footer_shows_every_key_at_80_columns(tmp_path):
             "u Upd",
             "z Undo",
             "y Redo",
-            "+ lr+",
-            "- lr-",
+            "+/- lr",
+            "l lr=",
+            "= w=",
+            "r Reset",
             "e Nudge",
             "p Play",
             "g Guess",

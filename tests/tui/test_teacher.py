@@ -125,3 +125,25 @@ async def test_playback_from_one_phase_a_second_to_the_fastest(tmp_path):
         await pilot.press("p")
         await pilot.pause(1.0)
         assert app.trainer.stop is not None  # y4x converges well within a second at the fastest
+
+
+async def test_after_a_divergence_z_goes_back_to_the_lowest_loss(tmp_path):
+    """y4x at lr 0.1 diverges (anything above 1/Σx² = 1/30 does); z returns to where the loss was lowest, then - helps."""
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", "s")  # two good steps at 0.01: the loss falls 120 → 19.2 → 3.072
+        await type_number(pilot, "l", "0.1")
+        app.trainer.run()
+        app.refresh_view()
+        await pilot.pause()
+        assert app.trainer.stop.reason == "diverged"
+        assert "Undo goes back to the step with the lowest loss" in str(app.query_one("#notice").content)
+        await pilot.press("z")
+        t = app.trainer
+        assert t.stop is None and t.step_count == 2 and t.learning_rate == 0.1
+        # w after two steps at 0.01 from 2: 2 + 0.6·2 = 3.2, then 3.2 + 0.6·0.8 = 3.68
+        assert t.params.weights[0][0, 0] == pytest.approx(3.68)
+        assert not app.query_one("#notice").display
+        await pilot.press("minus", "minus")  # 0.05, 0.02: below 1/30
+        app.trainer.run()
+        assert app.trainer.stop.reason == "converged"

@@ -17,6 +17,15 @@ from ..actions import after_stop, bindings, hint, next_keys, phase_keys
 from ..art import plot
 from .picture import Picture, PictureType
 
+PHASE_WORDS = {
+    Phase.GUESS: "guess",
+    Phase.FORWARD: "forward",
+    Phase.LOSS: "error",
+    Phase.BACKWARD: "backprop",
+    Phase.UPDATE: "update",
+}
+"""The phases as the keys and the lesson name them."""
+
 STOP_STYLES = {StopReason.CONVERGED: "bold green", StopReason.DIVERGED: "bold red reverse"}
 STOP_WORDS = {
     StopReason.CONVERGED: "✓ converged",
@@ -171,7 +180,7 @@ class StatusBar(Static):
     ) -> None:
         self._shown = (name, trainer, playing, speed, exporting)
         width = self.size.width
-        for detail in (2, 1, 0, -1, -2):
+        for detail in (2, 1, 0, -1, -2, -3):
             line = self._line(name, trainer, playing, speed, exporting, detail)
             if not width or line.cell_len <= width:
                 break
@@ -186,9 +195,11 @@ class StatusBar(Static):
         name: str, trainer: Trainer, playing: bool, speed: str, exporting: tuple[int, int] | None, detail: int
     ) -> Text:
         """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done,
-        -1 the test accuracy, -2 the accuracy."""
+        -1 the test accuracy, -2 the accuracy, -3 the step the loss belongs to."""
         scores = trainer.score_history()
         loss = fmt(scores[-1].loss, 6) if scores else "–"
+        if scores and detail >= -2:
+            loss += f" at step {scores[-1].step}"  # the parameters it belongs to: after an update, the old ones
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f" {visible(name)} ", style="bold reverse")
         t.append(f" step {trainer.step_count} ", style="bold")
@@ -196,7 +207,8 @@ class StatusBar(Static):
         stop = trainer.stop
         if stop is None:
             nxt = trainer.next_phase
-            t.append(f"did {trainer.last_phase}, next {nxt}" if detail > 0 else f"next {nxt}")
+            did, then = PHASE_WORDS[trainer.last_phase], PHASE_WORDS[nxt]
+            t.append(f"did {did}, next {then}" if detail > 0 else f"next {then}")
             if detail == 2:
                 t.append(f" ({' or '.join(next_keys(nxt))})", style="dim")
         else:
