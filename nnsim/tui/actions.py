@@ -156,7 +156,7 @@ ACTIONS: tuple[Action, ...] = (
         "reset",
         ("r",),
         label="Reset",
-        help="reset: the scenario's starting parameters and learning rate, step 0",
+        help="reset: the scenario's first parameters and rate, step 0",
         does="go back to the start",
         palette="Reset to the scenario's start",
     ),

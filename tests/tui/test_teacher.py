@@ -128,7 +128,7 @@ async def test_playback_from_one_phase_a_second_to_the_fastest(tmp_path):
 
 
 async def test_after_a_divergence_z_goes_back_to_the_lowest_loss(tmp_path):
-    """y4x at lr 0.1 diverges (anything above 1/Σx² = 1/30 does); z returns to where the loss was lowest, then - helps."""
+    """y4x at lr 0.1 diverges (above 1/Σx² = 1/30 it does); z returns to where the loss was lowest, then - helps."""
     app = make_app("y4x", tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s", "s")  # two good steps at 0.01: the loss falls 120 → 19.2 → 3.072
