@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...scenario import Scenario, ScenarioError, load, shipped
 from ...text import visible
-from ..actions import bindings, help_rows, keys_of, press
+from ..actions import PANE_KEYS, PANES, bindings, help_rows, keys_of, press
 
 
 class HelpScreen(ModalScreen[None]):
@@ -32,11 +32,45 @@ class HelpScreen(ModalScreen[None]):
             "weight a fraction (the learning rate) against its slope. Repeat until the loss is under the stop "
             "threshold.\n"
         )
+        words = Table.grid(padding=(0, 2))
+        words.add_column(style="bold")
+        words.add_column()
+        words.add_row(Text("The panes", style="bold underline"), "")
+        for key, (name, title) in zip(PANE_KEYS, PANES):
+            words.add_row(f"{key} {title}", PANE_HELP[name])
+        words.add_row("", "")
+        words.add_row(Text("The columns", style="bold underline"), "")
+        for column, meaning in COLUMN_HELP:
+            words.add_row(column, meaning)
         with VerticalScroll(id="help-box") as box:
             box.border_title = "nnsim help"
             box.border_subtitle = f"{press('dismiss')} to close"
             yield Static(intro)
             yield Static(table)
+            yield Static(Text(""))
+            yield Static(words)
+
+
+PANE_HELP = {
+    "network": "the nodes with their values (after forward) and δ (after backprop); each edge its weight",
+    "samples": "a row per sample: inputs, target y, output y′, error, loss term; after backprop its a·δ",
+    "params": "every weight and bias: value, gradient, probed slope, learning rate, change, new value",
+    "loss": "the loss (and accuracy) step by step; for one weight also L(w), its minimum and trail",
+    "model": "what the network computes: its curve or map over the inputs, with the samples on it",
+}
+"""One line for each pane on the help screen."""
+
+COLUMN_HELP = (
+    ("y, y′", "the target, and the network's output for the sample"),
+    ("y′−y", "the error: how far the output is from the target"),
+    ("(y′−y)²", "the sample's share of the loss (the loss function's term)"),
+    ("dL/dw", "the loss's slope for a weight, from backprop: + means lower w to lower L"),
+    ("δ", "dL/dz of a node: how the loss moves with the node's weighted sum z"),
+    ("a·δ", "one sample's share of a weight's gradient: the input value a times the node's δ"),
+    ("slope", "(L(w+ε) − L(w−ε)) / 2ε: the slope measured by nudging w (e)"),
+    ("change", "−lr × dL/dw: how far the update moves the weight; new = value + change"),
+)
+"""One line for each column and symbol the tables and explanations use."""
 
 
 GUEST_OPEN = "This is a guest session: only the shipped scenarios open here."
