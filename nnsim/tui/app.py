@@ -179,6 +179,7 @@ class NNSimApp(App[None]):
             self.query_one(f"#{name}").border_title = f"{pane_key(name)} {title}"
         self.set_reactive(NNSimApp.pane, self._first_pane())
         self.set_reactive(NNSimApp.selected_sample, self._first_sample())
+        self._param_chosen = False
         self._deep()
         self.refresh_view()
         self._check_size()
@@ -250,6 +251,7 @@ class NNSimApp(App[None]):
         """Arrow keys in the Network pane: another edge or bias of the drawing."""
         from .topology import move
 
+        self._param_chosen = True
         ref = move(self.trainer.arch, self.ref, direction)
         if ref in self.refs:
             self.selected_param = self.refs.index(ref)
@@ -264,6 +266,7 @@ class NNSimApp(App[None]):
         t = self.trainer
         if self.selected_sample >= len(t.data):
             self.selected_sample = 0
+        self._choose_param()
         self._show_status()
         self.query_one(SamplesPane).show(t, self.ref, self.selected_sample)
         self.query_one(ParamsPane).show(t, self.selected_param, self.refs)
@@ -298,7 +301,22 @@ class NNSimApp(App[None]):
 
     @on(ParamSelected)
     def _param_selected(self, message: ParamSelected) -> None:
+        if message.index != self.selected_param:  # the person moved in the table (not the app moving its cursor)
+            self._param_chosen = True
         self.selected_param = message.index
+
+    def _choose_param(self) -> None:
+        """After the first backprop, unless the person chose one: the output layer's weight with the
+        largest gradient (a weight whose slope is 0, like digits' corner pixel, teaches nothing)."""
+        t = self.trainer
+        if self._param_chosen or t.last_phase != Phase.BACKWARD or t.gradients is None:
+            return
+        self._param_chosen = True
+        g = t.gradients
+        last = [k for k, r in enumerate(self.refs) if r.layer == t.arch.n_layers - 1 and r.kind == "w"]
+        best = max(last, key=lambda k: abs(self.refs[k].get(g)))
+        if abs(self.refs[best].get(g)) > 0:
+            self.set_reactive(NNSimApp.selected_param, best)
 
     # ----- actions --------------------------------------------------------------------------
     def _run(self, fn) -> None:
@@ -509,12 +527,14 @@ class NNSimApp(App[None]):
 
     def action_select_param(self, key: str) -> None:
         """Select a parameter by 'kind:layer:index…' (clicking a weight in the network pane)."""
+        self._param_chosen = True
         kind, layer, *index = key.split(":")
         ref = ParamRef(kind, int(layer), tuple(int(i) for i in index))
         if ref in self.refs:
             self.selected_param = self.refs.index(ref)
 
     def action_layer(self, delta: int) -> None:
+        self._param_chosen = True
         layer = min(max(self.ref.layer + delta, 0), self.trainer.arch.n_layers - 1)
         self.selected_param = next(k for k, r in enumerate(self.refs) if r.layer == layer)
 
@@ -556,6 +576,7 @@ class NNSimApp(App[None]):
         self.trainer = scenario.trainer()
         self.refs = param_refs(scenario.arch)
         self.set_reactive(NNSimApp.selected_param, 0)
+        self._param_chosen = False
         self.set_reactive(NNSimApp.selected_sample, self._first_sample())
         self._deep()
         self.pane = self._first_pane()

@@ -147,3 +147,27 @@ async def test_after_a_divergence_z_goes_back_to_the_lowest_loss(tmp_path):
         await pilot.press("minus", "minus")  # 0.05, 0.02: below 1/30
         app.trainer.run()
         assert app.trainer.stop.reason == "converged"
+
+
+async def test_after_the_first_backprop_the_parameter_shown_has_a_gradient(tmp_path):
+    """Digits' first parameter is a corner pixel's weight, blank in every image: its gradient is 0."""
+    import numpy as np
+
+    app = make_app("digits", tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f", "b")
+        await pilot.pause()
+        g = app.trainer.gradients.weights
+        assert g[0][0, 0] == 0
+        i, j = np.unravel_index(np.argmax(np.abs(g[1])), g[1].shape)
+        assert app.ref.label() == f"w[1][{i},{j}]" and g[1][i, j] != 0
+        assert f"dL/dw[1][{i},{j}]" in screen_text(app)
+
+
+async def test_a_parameter_the_person_chose_stays_chosen(tmp_path):
+    app = make_app("hidden", tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3", "down", "down")
+        assert app.selected_param == 2
+        await pilot.press("f", "b")
+        assert app.selected_param == 2
