@@ -344,12 +344,16 @@ def _forward_text(trainer: Trainer, ref: ParamRef, s: int, head: str) -> list[st
         keep.append(len(items) - 1)
     acts = trainer.arch.activations()
     tail = f" = {_n(z)};  {_activation_text(acts[layer].name, name, z, a, fp.z[layer][s])}"
-    room = 2 * WIDTH - len(head) - len(start) - len(tail)
-    while True:  # the sum as long as two lines hold
-        lines = _wrap(head + start + (_fit(items, room, keep) if items else "0") + tail)
-        if len(lines) <= 2 or room < 20:
-            return lines
-        room -= 8
+    if not items:
+        return _wrap(head + start + "0" + tail)
+    for kept in (keep, keep[-1:]):  # the sum as long as two lines hold; at least the bias, or the last term
+        room = 2 * WIDTH - len(head) - len(start) - len(tail)
+        while room >= 16:
+            lines = _wrap(head + start + _fit(items, room, kept) + tail)
+            if len(lines) <= 2:
+                return lines
+            room -= 8
+    return _wrap(f"{head}z({name}) = Σ a·w + b{tail}")
 
 
 def _slope_text(act: str, z: float, a: float) -> tuple[str, float]:
@@ -420,14 +424,11 @@ def _hidden_delta(trainer: Trainer, s: int, layer: int, j: int, keep: int) -> st
     after = g.deltas[layer + 1][s]
     name = node_names(trainer, layer + 1)[j]
     z, a = float(fp.z[layer][s, j]), float(fp.a[layer + 1][s, j])
-    slope, value = _slope_text(trainer.arch.activation, z, a)
-    back = float(w @ after)
+    slope, _ = _slope_text(trainer.arch.activation, z, a)
     delta = float(g.deltas[layer][s, j])
     items = [f"{_sg(w[k])}·{_sg(after[k])}" for k in range(len(w))]
-    sums = f"Σ w·δ = {slope}·"
     forms = [
-        (f"δ({name}) = f′(z)·{sums}[", f"] = {_n(value)}·{_sg(back)} = {_n(delta)}", [keep, len(w) - 1]),
-        (f"δ({name}) = f′(z)·{sums}[", f"] = {_n(delta)}", [keep, len(w) - 1]),
+        (f"δ({name}) = f′(z)·Σ w·δ = {slope}·[", f"] = {_n(delta)}", [keep, len(w) - 1]),
         (f"δ({name}) = {slope}·[", f"] = {_n(delta)}", [keep, len(w) - 1]),
         (f"δ({name}) = {slope}·[", f"] = {_n(delta)}", [keep]),
     ]
@@ -435,7 +436,7 @@ def _hidden_delta(trainer: Trainer, s: int, layer: int, j: int, keep: int) -> st
         line = head + _fit(items, max(WIDTH - len(head) - len(tail), 16), kept) + tail
         if len(line) <= WIDTH:
             return line
-    return f"δ({name}) = f′(z)·Σ w·δ = {slope}·{_sg(back)} = {_n(delta)}"
+    return f"δ({name}) = f′(z)·Σ w·δ = {slope}·{_sg(float(w @ after))} = {_n(delta)}"
 
 
 def _layer_deltas(trainer: Trainer, s: int, layer: int) -> str:
