@@ -592,9 +592,9 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
         old, new = ref.get(up.old), ref.get(up.new)
         grad = ref.get(up.grads)
         name, kind = (label, label) if single else (param_name(trainer, ref), ref.kind)
-        lines.append(
-            f"Update: {name} ← {kind} − lr·dL/d{kind} = {_m(old)} − {_m(up.learning_rate)} × {_p(grad)} = {_m(new)}"
-        )
+        numbers = f"{_m(old)} − {_m(up.learning_rate)} × {_p(grad)} = {_m(new)}"
+        line = f"Update: {name} ← {kind} − lr·dL/d{kind} = {numbers}"
+        lines.append(line if single else _first_fitting(line, f"Update: {name} ← {numbers}"))
         lines.append(f"Step {trainer.step_count} done. Again: forward, error, backprop, update.")
     if trainer.stop is not None:
         if plain:
