@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -357,3 +358,19 @@ def test_the_worked_example_lines_are_unchanged():
         ],
         ["Update: w ← w − lr·dL/dw = 2 − 0.01 × (−120) = 3.2", "Step 1 done. Again: forward, error, backprop, update."],
     ]
+
+
+@pytest.mark.parametrize("name", ["hidden", "xor", "spiral"])
+def test_every_phase_explains_in_five_lines_even_when_the_numbers_blow_up(name):
+    t = load(name).trainer(learning_rate=1e4, max_steps=30)
+    refs = param_refs(t.arch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning from the explanation's own arithmetic
+        while t.stop is None:
+            t.next()
+            for ref in (refs[0], refs[-1], refs[len(refs) // 2]):
+                for sample in (None, 1, 10**6):
+                    lines = explain(t, ref, sample)
+                    assert 2 <= len(lines) <= 5, lines
+                    assert all(len(line) <= WIDTH for line in lines[:-1]), lines
+    assert t.stop.reason in ("diverged", "max_steps")
