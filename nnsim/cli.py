@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--lr", type=_positive, default=None, help="learning rate (overrides the scenario)")
     run.add_argument("--seed", type=_seed, default=None, help="random guess from this seed (replaces explicit weights)")
     run.add_argument("--batch", type=_batch, default=None, help='"full", "sample" or a mini-batch size')
+    run.add_argument(
+        "--full", action="store_true", help="--format json: add each sample's z, a and delta (dL/dz) for every node"
+    )
     shot = sub.add_parser("screenshot", help="save the screen after a key sequence as SVG")
     shot.add_argument("scenario", metavar="SCENARIO", help="a scenario name or path to a .toml file")
     shot.add_argument("--keys", default="", help='keys to press first, e.g. "f b u"')
@@ -291,6 +294,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .scenario import load
 
+    if args.full and args.format != "json":
+        raise UsageError(f"run: --full adds to the JSON lines: use it with --format json, not --format {args.format}")
     s = load(args.scenario)
     overrides: dict = {}
     if args.lr is not None:
@@ -302,7 +307,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--batch: expected a size from 1 to {len(s.data)} (the number of rows), got {args.batch}")
         overrides["batch"] = args.batch
     trainer = s.trainer(**overrides)
-    return {"table": _run_table, "json": _run_json, "csv": _run_csv}[args.format](trainer, args.steps)
+    if args.format == "json":
+        return _run_json(trainer, args.steps, args.full)
+    return {"table": _run_table, "csv": _run_csv}[args.format](trainer, args.steps)
 
 
 def _steps(trainer, steps):
@@ -313,12 +320,12 @@ def _steps(trainer, steps):
             yield trainer
 
 
-def _run_json(trainer, steps) -> int:
+def _run_json(trainer, steps, full: bool = False) -> int:
     from .trace import step_record, stop_record
 
     out = sys.stdout
     for t in _steps(trainer, steps):
-        out.write(json.dumps(step_record(t)) + "\n")
+        out.write(json.dumps(step_record(t, full)) + "\n")
     out.write(json.dumps(stop_record(trainer)) + "\n")
     return 0
 

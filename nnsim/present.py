@@ -6,6 +6,7 @@ Only formatting and choosing columns happens here; every number comes from the e
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -223,19 +224,308 @@ def _sum(values, limit: int = 6) -> str:
 
 
 GRAD_FORMULAS = {"sse": "2(y′−y)", "half_sse": "(y′−y)", "mse": "2(y′−y)/n"}
+WIDTH = 78  # columns of an explanation line: the pane's width at 80 columns, less its padding
+DIGITS = 3  # significant digits of the numbers in the forward and chain-rule lines
+MANY_TERMS = 8  # a sum over more inputs than this lists only the non-zero ones
+NBSP = "\u00a0"  # a space a formula is not broken at
 
 
-def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
+def param_name(trainer: Trainer, ref: ParamRef) -> str:
+    """A parameter named by the nodes it joins: w(x1→h1), b(h1); the one-weight network's w."""
+    if single_param(trainer):
+        return ref.kind
+    to = node_names(trainer, ref.layer + 1)[ref.index[-1]]
+    if ref.kind == "b":
+        return f"b({to})"
+    return f"w({node_names(trainer, ref.layer)[ref.index[0]]}→{to})"
+
+
+def sample_position(trainer: Trainer, sample: int | None) -> int:
+    """Where dataset row ``sample`` is in the forward pass's batch: its first row's place (0) if absent."""
+    fp = trainer.forward_pass
+    if sample is not None and fp is not None:
+        hits = np.flatnonzero(fp.rows == sample)
+        if hits.size:
+            return int(hits[0])
+    return 0
+
+
+def _n(value: float) -> str:
+    """A number of a chain-rule line: 3 significant digits, − for minus."""
+    return _m(value, DIGITS)
+
+
+def _pn(value: float) -> str:
+    """The same after an operator: a negative one in parentheses."""
+    return _p(value, DIGITS)
+
+
+def _sg(value: float) -> str:
+    """A factor with its sign, in parentheses: (+0.104), (−0.63)."""
+    text = _n(value)
+    return f"({text})" if not text[0].isdigit() else f"(+{text})"
+
+
+def _fit(items: Sequence[str], width: int, keep: Sequence[int] = (), sep: str = " + ") -> str:
+    """The items joined by ``sep`` if they fit in ``width`` columns; else the first ones, … and the
+    items ``keep`` (by default the last), as many leading items as fit."""
+    n = len(items)
+    full = sep.join(items)
+    if len(full) <= width or n <= 2:
+        return full
+    chosen = {i % n for i in keep} if keep else {n - 1}
+
+    def render(picked: set[int]) -> str:
+        out: list[str] = []
+        prev = -1
+        for i in sorted(picked):
+            if i != prev + 1:
+                out.append("…")
+            out.append(items[i])
+            prev = i
+        if prev != n - 1:
+            out.append("…")
+        return sep.join(out)
+
+    for i in range(n):
+        if i in chosen:
+            continue
+        if len(render(chosen | {i})) > width:
+            break
+        chosen.add(i)
+    return render(chosen)
+
+
+def _wrap(text: str) -> list[str]:
+    """A long formula on lines of WIDTH columns, broken before a ' + ' or after a ';'."""
+    if len(text) <= WIDTH:
+        return [text]
+    glued = text.replace(" ", NBSP).replace(f"{NBSP}+{NBSP}", f" +{NBSP}").replace(f";{NBSP}{NBSP}", ";  ")
+    lines = textwrap.wrap(glued, WIDTH, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+    return [line.replace(NBSP, " ") for line in lines]
+
+
+def _activation_text(act: str, name: str, z: float, a: float, z_row: np.ndarray) -> str:
+    """The node's activation with its numbers: 'h1 = tanh(0.244) = 0.239'."""
+    if act == "identity":
+        return f"{name} = z = {_n(a)}"
+    if act == "relu":
+        return f"{name} = max(0, {_n(z)}) = {_n(a)}"
+    if act == "sigmoid":
+        return f"{name} = σ({_n(z)}) = 1/(1 + e^{_pn(-z)}) = {_n(a)}"
+    if act == "softmax":
+        with np.errstate(all="ignore"):
+            total = float(np.exp(z_row).sum())
+        return f"{name} = e^z / Σ e^z = e^{_pn(z)} / {_n(total)} = {_n(a)}"
+    return f"{name} = {act}({_n(z)}) = {_n(a)}"
+
+
+def _forward_text(trainer: Trainer, ref: ParamRef, s: int, head: str) -> list[str]:
+    """z and a of the node the parameter feeds, for sample ``s`` of the batch: inputs × weights + bias."""
+    fp = trainer.forward_pass
+    assert fp is not None
+    layer, j = ref.layer, ref.index[-1]
+    a_in = fp.a[layer][s]
+    w = trainer.params.weights[layer][:, j]
+    biases = trainer.params.biases
+    name = node_names(trainer, layer + 1)[j]
+    z, a = float(fp.z[layer][s, j]), float(fp.a[layer + 1][s, j])
+    idx = list(range(len(a_in)))
+    start = f"z({name}) = "
+    if len(idx) > MANY_TERMS:
+        idx = [i for i in idx if a_in[i] != 0]
+        start += f"Σ a·w + b ({len(idx)} of {len(a_in)} a ≠ 0): "
+    items = [f"{_pn(a_in[i])}·{_sg(w[i])}" for i in idx]
+    keep = [len(items) - 1]
+    if ref.kind == "w" and ref.index[0] in idx:
+        keep.append(idx.index(ref.index[0]))
+    if biases is not None:
+        items.append(_pn(biases[layer][j]))
+        keep.append(len(items) - 1)
+    acts = trainer.arch.activations()
+    tail = f" = {_n(z)};  {_activation_text(acts[layer].name, name, z, a, fp.z[layer][s])}"
+    if not items:
+        return _wrap(head + start + "0" + tail)
+    for kept in (keep, keep[-1:]):  # the sum as long as two lines hold; at least the bias, or the last term
+        room = 2 * WIDTH - len(head) - len(start) - len(tail)
+        while room >= 16:
+            lines = _wrap(head + start + _fit(items, room, kept) + tail)
+            if len(lines) <= 2:
+                return lines
+            room -= 8
+    return _wrap(f"{head}z({name}) = Σ a·w + b{tail}")
+
+
+def _slope_text(act: str, z: float, a: float) -> tuple[str, float]:
+    """f′(z) of a node written with its numbers, and its value."""
+    if act == "tanh":
+        return f"(1 − {_n(abs(a))}²)", 1.0 - a * a
+    if act == "sigmoid":
+        return f"{_n(a)}·(1 − {_n(a)})", a * (1.0 - a)
+    if act == "relu":
+        return f"[{_n(z)} > 0]", float(z > 0)
+    return "1", 1.0
+
+
+SLOPE_FORMULAS = {"identity": "1", "sigmoid": "y′(1−y′)", "tanh": "(1−y′²)", "relu": "[z>0]"}
+
+
+def _output_delta(trainer: Trainer, s: int, k: int) -> str:
+    """δ of output node k for sample s: ∂L/∂y′ · f′(z), or y′ − y for softmax/sigmoid with cross-entropy."""
+    fp, g, loss = trainer.forward_pass, trainer.gradients, trainer.loss_result
+    assert fp is not None and g is not None and loss is not None
+    top = trainer.arch.n_layers
+    name = node_names(trainer, top)[k]
+    out, kind = trainer.arch.output, trainer.loss_fn.name
+    yp, z = float(fp.a[top][s, k]), float(fp.z[top - 1][s, k])
+    y = float(trainer.data.y[fp.rows[s], k])
+    delta = float(g.deltas[top - 1][s, k])
+    diff = f"{_n(yp)}−{_pn(y)}"
+    if (out, kind) in (("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")):
+        n = len(fp.rows)
+        form, nums = ("(y′−y)/n", f"({diff})/{n}") if trainer.config.mean else ("y′−y", diff)
+        mean = "mean " if trainer.config.mean else ""
+        return _first_fitting(
+            f"δ({name}) = ∂L/∂z = {form} for {out} with {mean}cross-entropy: {nums} = {_n(delta)}",
+            f"δ({name}) = {form} ({out} with {mean}cross-entropy) = {nums} = {_n(delta)}",
+            f"δ({name}) = {form} ({out}, {mean}cross-entropy) = {nums} = {_n(delta)}",
+            f"δ({name}) = {form} = {nums} = {_n(delta)}",
+        )
+    grad = float(loss.grad_output[s, k])
+    if kind == "sse":
+        form, nums = "2(y′−y)", f"2·({diff})"
+    elif kind == "half_sse":
+        form, nums = "(y′−y)", f"({diff})"
+    elif kind == "mse":
+        form, nums = "2(y′−y)/n", f"2·({diff})/{loss.grad_output.size}"
+    else:
+        form, nums = "∂L/∂y′", _sg(grad)
+    if out == "softmax":
+        return f"δ({name}) = y′·(∂L/∂y′ − Σ y′·∂L/∂y′) (softmax), ∂L/∂y′ = {form} = {nums} = {_n(grad)}: {_n(delta)}"
+    slope, _ = _slope_text(out, z, yp)
+    symbols = f"{form}·{SLOPE_FORMULAS.get(out, 'f′(z)')}"
+    return _first_fitting(
+        f"δ({name}) = ∂L/∂y′·f′(z) = {symbols} = {nums}·{slope} = {_n(delta)}",
+        f"δ({name}) = {symbols} = {nums}·{slope} = {_n(delta)}",
+        f"δ({name}) = ∂L/∂y′·f′(z) = {nums}·{slope} = {_n(delta)}",
+    )
+
+
+def _first_fitting(*lines: str) -> str:
+    """The first of ``lines`` that fits in WIDTH columns (the last one if none does)."""
+    return next((line for line in lines if len(line) <= WIDTH), lines[-1])
+
+
+def _hidden_delta(trainer: Trainer, s: int, layer: int, j: int, keep: int) -> str:
+    """δ of node j of hidden layer ``layer`` + 1: f′(z) · Σ over the next layer of w·δ, with its numbers."""
+    fp, g = trainer.forward_pass, trainer.gradients
+    assert fp is not None and g is not None
+    w = trainer.params.weights[layer + 1][j]
+    after = g.deltas[layer + 1][s]
+    name = node_names(trainer, layer + 1)[j]
+    z, a = float(fp.z[layer][s, j]), float(fp.a[layer + 1][s, j])
+    slope, _ = _slope_text(trainer.arch.activation, z, a)
+    delta = float(g.deltas[layer][s, j])
+    items = [f"{_sg(w[k])}·{_sg(after[k])}" for k in range(len(w))]
+    forms = [
+        (f"δ({name}) = f′(z)·Σ w·δ = {slope}·[", f"] = {_n(delta)}", [keep, len(w) - 1]),
+        (f"δ({name}) = {slope}·[", f"] = {_n(delta)}", [keep, len(w) - 1]),
+        (f"δ({name}) = {slope}·[", f"] = {_n(delta)}", [keep]),
+    ]
+    for head, tail, kept in forms:
+        line = head + _fit(items, max(WIDTH - len(head) - len(tail), 16), kept) + tail
+        if len(line) <= WIDTH:
+            return line
+    return f"δ({name}) = f′(z)·Σ w·δ = {slope}·{_sg(float(w @ after))} = {_n(delta)}"
+
+
+def _layer_deltas(trainer: Trainer, s: int, layer: int) -> str:
+    """Every δ of hidden layer ``layer`` + 1 (a layer between the output and the parameter's node)."""
+    g = trainer.gradients
+    assert g is not None
+    names = node_names(trainer, layer + 1)
+    head = "δ = f′(z)·Σ w·δ, the same way: "
+    items = [f"{names[k]} {_n(v)}" for k, v in enumerate(g.deltas[layer][s])]
+    return head + _fit(items, WIDTH - len(head), sep=", ")
+
+
+def _backward_text(trainer: Trainer, ref: ParamRef, s: int) -> list[str]:
+    """The chain rule for one parameter and one sample, Mazur's way: δ from the output back to the
+    parameter's node, the sample's share a·δ, then the sum over the batch (and the penalty's slope)."""
+    fp, g = trainer.forward_pass, trainer.gradients
+    assert fp is not None and g is not None
+    top = trainer.arch.n_layers - 1  # the output layer's index in deltas
+    layer, j = ref.layer, ref.index[-1]
+    out = g.deltas[top][s]
+    k = j if layer == top else int(np.nanargmax(np.abs(out))) if np.isfinite(out).any() else 0
+    lines = [_output_delta(trainer, s, k)]
+    below = k
+    for m in range(top - 1, layer - 1, -1):
+        if m == layer:
+            lines.append(_hidden_delta(trainer, s, m, j, below))
+        else:
+            lines.append(_layer_deltas(trainer, s, m))
+            below = int(np.nanargmax(np.abs(g.deltas[m][s]))) if np.isfinite(g.deltas[m][s]).any() else 0
+    name, row = param_name(trainer, ref), int(fp.rows[s])
+    target = node_names(trainer, layer + 1)[j]
+    parts = trainer.contributions(ref)
+    total = ref.get(g)
+    delta = float(g.deltas[layer][s, j])
+    if ref.kind == "w":
+        i = ref.index[0]
+        source = node_names(trainer, layer)[i]
+        factors, what = f"a({source})·δ({target})", "a·δ"
+        numbers = f"{_pn(fp.a[layer][s, i])}·{_sg(delta)} = {_n(parts[s])}"
+    else:
+        factors, what = f"1·δ({target})", "δ"
+        numbers = _n(parts[s])
+    items = [_pn(v) for v in parts]
+    keep = [len(items) - 1]
+    extra = penalties = ""
+    c = trainer.config
+    if ref.kind == "w" and (c.l2 or c.l1):
+        w = ref.get(trainer.params)
+        if c.l2:
+            extra += " + 2·l2·w"
+            items.append(f"2·{_n(c.l2)}·{_sg(w)}")
+        if c.l1:
+            extra += " + l1·sign(w)"
+            items.append(f"{_n(c.l1)}·{_sg(float(np.sign(w)))}")
+        keep = list(range(len(parts) - 1, len(items)))
+        penalties = " + " + " + ".join(items[len(parts) :])
+    count = f"{len(parts)} sample{'s' if len(parts) != 1 else ''}"
+    tail = f" = {_m(total)}"
+    if len(lines) <= 2:  # room for the sample's share on a line of its own
+        lines.append(f"Sample #{row}'s share: {factors} = {numbers}")
+        head = f"dL/d{name} = Σ over {count} of {what}{extra} = "
+        lines.append(head + _fit(items, max(WIDTH - len(head) - len(tail), 16), keep) + tail)
+        return lines
+    head = f"dL/d{name} = Σ over {count} of {what} (#{row}: {numbers}){extra} = "
+    room = WIDTH - len(head) - len(tail)
+    lines.append(
+        _first_fitting(
+            head + _fit(items, max(room, 16), keep) + tail,
+            f"dL/d{name} = Σ over {count} of {what}{extra}{tail}; #{row}: {numbers}",
+            f"dL/d{name} = Σ over {count} of {what}{penalties}{tail}; #{row}: {numbers}",
+            f"dL/d{name} = Σ over {count} of {what}{penalties}{tail}",
+        )
+    )
+    return lines
+
+
+def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[str]:
     """What the last phase did, with its formula written out in the actual numbers.
 
-    The last line says which phase comes next (or why training stopped), never which key runs
-    it: the screen showing it adds the keys.
+    ``sample`` is the dataset row the forward and chain-rule lines are about (the batch's first row
+    when it is None or not in the batch). The last line says which phase comes next (or why
+    training stopped), never which key runs it: the screen showing it adds the keys.
     """
     phase = trainer.last_phase
     single = single_param(trainer)
     label = ref.label(single)
     plain = single and trainer.arch.output == "identity" and trainer.arch.n_layers == 1
     fp, loss, up = trainer.forward_pass, trainer.loss_result, trainer.update_result
+    s = sample_position(trainer, sample)
     lines: list[str] = []
     if trainer.probe_result is not None:
         p = trainer.probe_result
@@ -265,9 +555,8 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
             w = ref.get(trainer.params)
             lines.append(f"Forward: y′ = w·x = {_m(w)}·x for every row: {', '.join(_m(v) for v in fp.output[:8, 0])}.")
         else:
-            lines.append(
-                f"Forward: z = a·W + b, then a = f(z), layer by layer from input to output, for {len(fp.rows)} samples."
-            )
+            lines.append(f"Forward: z = a·W + b, then a = f(z), layer by layer, for {len(fp.rows)} samples.")
+            lines += _forward_text(trainer, ref, s, f"Sample #{int(fp.rows[s])}: ")
         lines.append("Next, the error: compare y′ with y and square the difference.")
     elif phase == Phase.LOSS:
         assert loss is not None and fp is not None
@@ -276,36 +565,42 @@ def explain(trainer: Trainer, ref: ParamRef) -> list[str]:
                 f"Forward: y′ = {_m(ref.get(trainer.params))}·x for every row: "
                 f"{', '.join(_m(v) for v in fp.output[:8, 0])}."
             )
+        else:
+            lines += _forward_text(trainer, ref, s, f"Forward, sample #{int(fp.rows[s])}: ")
         formula = trainer.loss_fn.formula
-        if len(loss.terms) <= 8:
+        if plain and len(loss.terms) <= 8:
             lines.append(f"Error: {formula} = {_sum(loss.terms, 8)} = {_m(loss.total)}")
+        elif len(loss.terms) <= 8:
+            head, tail = f"Error: {formula} = ", f" = {_m(loss.total)}"
+            terms = [_p(v, 4) for v in loss.terms]
+            lines.append(head + _fit(terms, max(WIDTH - len(head) - len(tail), 16)) + tail)
         else:
             lines.append(f"Error: {formula} over {len(loss.terms)} samples = {_m(loss.total)}")
         lines.append("Next, backpropagation: the slope of the loss for every weight.")
     elif phase == Phase.BACKWARD:
         g = trainer.gradients
         assert g is not None
-        parts = trainer.contributions(ref)
-        total = ref.get(g)
         name = trainer.loss_fn.name
         if plain and name in GRAD_FORMULAS:
-            lines.append(f"Backprop: dL/d{label} = Σ {GRAD_FORMULAS[name]}·x = {_sum(parts)} = {_m(total)}")
+            parts = trainer.contributions(ref)
+            lines.append(f"Backprop: dL/d{label} = Σ {GRAD_FORMULAS[name]}·x = {_sum(parts)} = {_m(ref.get(g))}")
         else:
-            lines.append(
-                f"Backprop: δ = dL/dz from the output back to the input; dL/d{label} = Σ over samples "
-                f"of a·δ = {_sum(parts, 4)} = {_m(total)}"
-            )
+            lines += _backward_text(trainer, ref, s)
         lines.append("Next, the update: move every weight against its slope.")
     elif phase == Phase.UPDATE:
         assert up is not None
         old, new = ref.get(up.old), ref.get(up.new)
         grad = ref.get(up.grads)
-        lines.append(
-            f"Update: {label} ← {label} − lr·dL/d{label} = {_m(old)} − {_m(up.learning_rate)} × {_p(grad)} = {_m(new)}"
-        )
+        name, kind = (label, label) if single else (param_name(trainer, ref), ref.kind)
+        numbers = f"{_m(old)} − {_m(up.learning_rate)} × {_p(grad)} = {_m(new)}"
+        line = f"Update: {name} ← {kind} − lr·dL/d{kind} = {numbers}"
+        lines.append(line if single else _first_fitting(line, f"Update: {name} ← {numbers}"))
         lines.append(f"Step {trainer.step_count} done. Again: forward, error, backprop, update.")
     if trainer.stop is not None:
-        lines = [lines[-2] if len(lines) > 1 else lines[0], _stop_line(trainer)]
+        if plain:
+            lines = [lines[-2] if len(lines) > 1 else lines[0], _stop_line(trainer)]
+        else:
+            lines = lines[:-1] + [_stop_line(trainer)]
     return lines
 
 

@@ -64,11 +64,16 @@ def optimizer_record(state: OptimizerState) -> dict[str, Any] | None:
     return out
 
 
-def step_record(trainer: Trainer) -> dict[str, Any]:
-    """The step that just completed (the trainer's last phase must be 'update')."""
+def step_record(trainer: Trainer, full: bool = False) -> dict[str, Any]:
+    """The step that just completed (the trainer's last phase must be 'update').
+
+    ``full`` adds every node's numbers for every sample of the batch (in the order of ``rows``):
+    ``z`` and ``delta`` (dL/dz, the sample's share of the loss) per layer of weights, and ``a``
+    per layer of nodes, ``a[0]`` being the input row.
+    """
     up, fp, loss = trainer.update_result, trainer.forward_pass, trainer.loss_result
     assert up is not None and fp is not None and loss is not None
-    return {
+    record = {
         "step": trainer.step_count,
         "loss": number(loss.total),
         "data_loss": number(loss.data_loss),
@@ -86,6 +91,11 @@ def step_record(trainer: Trainer) -> dict[str, Any]:
         "new_biases": arrays(up.new.biases),
         "optimizer_state": optimizer_record(up.state),
     }
+    if full:
+        record["z"] = arrays(fp.z)
+        record["a"] = arrays(fp.a)
+        record["delta"] = arrays(up.grads.deltas)
+    return record
 
 
 def stop_record(trainer: Trainer, requested: bool = True) -> dict[str, Any]:
