@@ -11,7 +11,16 @@ from dataclasses import KW_ONLY, dataclass
 
 from textual.binding import Binding, BindingType
 
-from ..engine import StopReason
+from ..engine import Phase, StopReason
+
+PHASE_WORDS = {
+    Phase.GUESS: "guess",
+    Phase.FORWARD: "forward",
+    Phase.LOSS: "error",
+    Phase.BACKWARD: "backprop",
+    Phase.UPDATE: "update",
+}
+"""The phases as the keys and the lesson name them (the engine says loss and backward)."""
 
 SYMBOLS = {
     "question_mark": "?",

@@ -29,7 +29,18 @@ from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, para
 from ..export import export
 from ..scenario import Scenario, ScenarioError, shipped
 from ..text import visible
-from .actions import PANES, after_stop, bindings, hint, key_names, palette_items, pane_key, phase_keys, press
+from .actions import (
+    PANES,
+    PHASE_WORDS,
+    after_stop,
+    bindings,
+    hint,
+    key_names,
+    palette_items,
+    pane_key,
+    phase_keys,
+    press,
+)
 from .components.gridtable import GridTable
 from .components.keyfooter import KeyFooter
 from .components.model import ModelPane
@@ -273,7 +284,7 @@ class NNSimApp(App[None]):
         self.query_one(TopologyPane).show(t, self.selected_sample, self.ref)
         self.query_one(LossPane).show(t, self.ref)
         self.query_one(ModelPane).show(t, self.selected_sample)
-        self.query_one(ExplanationPane).show(t, self.ref)
+        self.query_one(ExplanationPane).show(t, self.ref, self.selected_sample)
         notice = self.query_one("#notice", Static)
         stop = t.stop
         diverged = stop is not None and stop.reason == StopReason.DIVERGED
@@ -288,8 +299,12 @@ class NNSimApp(App[None]):
             )
 
     def watch_selected_sample(self) -> None:
-        for pane in self.query(TopologyPane):  # none while the app is shutting down
-            pane.show(self.trainer, self.selected_sample, self.ref)
+        if not self.query(TopologyPane):  # none while the app is shutting down
+            return
+        t, sample = self.trainer, self.selected_sample
+        self.query_one(TopologyPane).show(t, sample, self.ref)
+        self.query_one(ExplanationPane).show(t, self.ref, sample)
+        self.query_one(ModelPane).show(t, sample)
 
     def watch_selected_param(self) -> None:
         if self.query(TopologyPane):
@@ -349,7 +364,8 @@ class NNSimApp(App[None]):
         if not t.run_through(phase) and t.stop is None:
             nxt = t.next_phase
             self.notify(
-                f"{phase} has already run in this step; the next phase is {nxt}: press {phase_keys(nxt)}.",
+                f"{PHASE_WORDS[Phase(phase)]} has already run in this step; "
+                f"the next phase is {PHASE_WORDS[nxt]}: press {phase_keys(nxt)}.",
                 severity="information",
             )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -57,3 +58,15 @@ def recorded_notifications(app) -> list[tuple[str, str]]:
 
     app.notify = recording
     return seen
+
+
+# A number cut short: a digit against a pane's border, a scrollbar or an ellipsis, or an exponent
+# without its digits ("7.03687e-0│", "2.11106e-", "loss 2.35…"). Tables pad every cell with a
+# space and pictures keep a column free, so a number that ends at the edge was cut.
+_EDGE = "│┃▏▕▁▂▃▄▅▆▇█▉▊▋▌▍▎…"
+CUT_NUMBER = re.compile(rf"\d[{_EDGE}]|\d[eE](?![-+−]?\d)")
+
+
+def cut_numbers(text: str) -> list[str]:
+    """The lines of ``text`` where a number is cut."""
+    return [line for line in text.splitlines() if CUT_NUMBER.search(line)]

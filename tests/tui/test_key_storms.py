@@ -81,7 +81,7 @@ async def test_a_storm_of_phase_keys_trains_and_collapses_its_notices(tmp_path):
         await until(pilot, lambda: bool(toasts(app)))
         await pilot.pause()
         assert app.trainer.last_phase == "loss" and app.trainer.step_count == 0
-        assert len(toasts(app)) == 1 and toasts(app)[0].startswith("loss has already run in this step")
+        assert len(toasts(app)) == 1 and toasts(app)[0].startswith("error has already run in this step")
 
 
 @pytest.mark.parametrize("key, end", [("plus", LR_RANGE[1]), ("minus", LR_RANGE[0])])

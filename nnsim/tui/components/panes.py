@@ -13,18 +13,9 @@ from ...engine import ParamRef, Phase, StopReason, Trainer
 from ...present import explain, fmt
 from ...text import visible
 from .. import topology
-from ..actions import after_stop, bindings, hint, next_keys, phase_keys
+from ..actions import PHASE_WORDS, after_stop, bindings, hint, next_keys, phase_keys
 from ..art import plot
 from .picture import Picture, PictureType
-
-PHASE_WORDS = {
-    Phase.GUESS: "guess",
-    Phase.FORWARD: "forward",
-    Phase.LOSS: "error",
-    Phase.BACKWARD: "backprop",
-    Phase.UPDATE: "update",
-}
-"""The phases as the keys and the lesson name them."""
 
 STOP_STYLES = {StopReason.CONVERGED: "bold green", StopReason.DIVERGED: "bold red reverse"}
 STOP_WORDS = {
@@ -148,8 +139,8 @@ class LossPane(Picture):
 class ExplanationPane(Static):
     """What the last phase did, its formula written out in the actual numbers, and the keys for what comes next."""
 
-    def show(self, trainer: Trainer, ref: ParamRef) -> None:
-        lines = explain(trainer, ref)
+    def show(self, trainer: Trainer, ref: ParamRef, sample: int | None = None) -> None:
+        lines = explain(trainer, ref, sample)
         lines[-1] += (" " if lines[-1].endswith(".") else ". ") + keys_hint(trainer)
         self.update(Text("\n".join(lines)), layout=False)  # a Text, not markup; its height is fixed
 
