@@ -2,9 +2,10 @@
 
 import pytest
 
-from .apps import make_app
+from .apps import make_app, until
 
 SMALL = (80, 24)
+MEDIUM = (120, 40)
 LARGE = (160, 50)
 
 
@@ -65,3 +66,62 @@ class TestScreens:
 
     def test_below_minimum_size(self, snap_compare, tmp_path):
         assert snap_compare(make_app("y4x", tmp_path), terminal_size=(50, 14))
+
+
+class TestBackprop:
+    """A network with a hidden layer drawn with its values, δ and weights; the chain rule below it."""
+
+    @pytest.mark.parametrize("name", ["hidden", "xor"])
+    @pytest.mark.parametrize("size", [SMALL, MEDIUM], ids=["80x24", "120x40"])
+    @pytest.mark.parametrize("keys", [["f"], ["f", "b"]], ids=["forward", "backprop"])
+    def test_network(self, snap_compare, tmp_path, name, size, keys):
+        assert snap_compare(make_app(name, tmp_path), press=keys, terminal_size=size)
+
+    def test_digits_outputs_in_view_at_80x24(self, snap_compare, tmp_path):
+        assert snap_compare(make_app("digits", tmp_path), press=["f"], terminal_size=SMALL)
+
+    def test_digits_confusion_matrix(self, snap_compare, tmp_path):
+        assert snap_compare(make_app("digits", tmp_path), press=["s", "s", "f", "5"], terminal_size=SMALL)
+
+
+class TestModel:
+    """The picture of what the model computes."""
+
+    def test_y4x_line(self, snap_compare, tmp_path):
+        assert snap_compare(make_app("y4x", tmp_path), press=["s", "f", "5"], terminal_size=SMALL)
+
+    def test_xor_map(self, snap_compare, tmp_path):
+        assert snap_compare(make_app("xor", tmp_path), press=[*["s"] * 30, "f", "5"], terminal_size=SMALL)
+
+    def test_y4x_line_no_color(self, snap_compare, tmp_path, monkeypatch):
+        monkeypatch.setenv("NO_COLOR", "1")
+        assert snap_compare(make_app("y4x", tmp_path), press=["s", "f", "5"], terminal_size=SMALL)
+
+    def test_xor_map_no_color(self, snap_compare, tmp_path, monkeypatch):
+        monkeypatch.setenv("NO_COLOR", "1")
+        assert snap_compare(make_app("xor", tmp_path), press=[*["s"] * 30, "f", "5"], terminal_size=SMALL)
+
+
+class TestTeacher:
+    def test_y4x_w_7(self, snap_compare, tmp_path):
+        async def type_7(pilot):
+            await pilot.press("equals_sign")
+            await pilot.pause()
+            await pilot.press("ctrl+a", "ctrl+k", "7", "enter", "f")
+            await pilot.pause()
+
+        assert snap_compare(make_app("y4x", tmp_path), run_before=type_7, terminal_size=SMALL)
+
+    def test_y4x_converged_after_play(self, snap_compare, tmp_path):
+        async def play(pilot):
+            await pilot.press(*["right_square_bracket"] * 12, "p")
+            await until(pilot, lambda: not pilot.app.playing)
+            await pilot.pause()
+
+        assert snap_compare(make_app("y4x", tmp_path), run_before=play, terminal_size=SMALL)
+
+    def test_digits_total_in_view_at_80x24(self, snap_compare, tmp_path):
+        assert snap_compare(make_app("digits", tmp_path), press=["f", "2"], terminal_size=SMALL)
+
+    def test_y4x_probe_table(self, snap_compare, tmp_path):
+        assert snap_compare(make_app("y4x", tmp_path), press=["e"], terminal_size=SMALL)
