@@ -585,7 +585,7 @@ def compact(trainer: Trainer, known: Shown, selected: ParamRef | None) -> list[T
         scale = _scale(w)
         lines.append(
             Text(
-                f"w[{layer}]: from (row) → to (column: the layer below)",
+                f"w[{layer}] (row: from, column: to)",
                 style=DIM,
                 no_wrap=True,
                 end="",

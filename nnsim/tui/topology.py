@@ -113,7 +113,7 @@ def _small(
     known = shown(trainer, sample)
     if selected is not None and selected not in param_refs(trainer.arch):
         selected = None
-    tail = [_selection(trainer, selected)] if selected is not None else []
+    tail = _selection(trainer, selected, width) if selected is not None else []
 
     def wide(lines: list[Text]) -> int:
         return max(t.cell_len for t in lines)
@@ -144,8 +144,8 @@ def _small(
     return chosen
 
 
-def _selection(trainer: Trainer, ref: ParamRef) -> Text:
-    """The selected weight or bias: where it sits, its value, and after backprop its gradient."""
+def _selection(trainer: Trainer, ref: ParamRef, width: int | None) -> list[Text]:
+    """The selected weight or bias: where it sits, its value, and after backprop its gradient (two lines if narrow)."""
     from ..present import node_names
 
     j = ref.index[-1]
@@ -161,14 +161,17 @@ def _selection(trainer: Trainer, ref: ParamRef) -> Text:
     line.append(num(value), value_style(value))
     kind = "dL/dw" if ref.kind == "w" else "dL/db"
     grads = trainer.gradients
+    more = Text(no_wrap=True, end="")
     if trainer.last_phase == Phase.BACKWARD and grads is not None:
         g = ref.get(grads)
-        line.append(f" · {kind} = ", DIM)
-        line.append(num(g), value_style(g))
-        line.append(" (batch total)", DIM)
+        more.append(f"{kind} = ", DIM)
+        more.append(num(g), value_style(g))
+        more.append(" (batch total)", DIM)
     else:
-        line.append(f" · {kind} after backprop", DIM)
-    return line
+        more.append(f"{kind} after backprop", DIM)
+    if width is not None and line.cell_len + 3 + more.cell_len > width:
+        return [line, Text("  ", end="") + more]
+    return [line + Text(" · ", style=DIM, end="") + more]
 
 
 def _legend(trainer: Trainer) -> Text:
