@@ -345,7 +345,7 @@ def network(trainer: Trainer, known: Shown, selected: ParamRef | None, biases_in
     # the node columns: per layer, row -> segments
     columns: list[dict[int, list[tuple[str, Style | None]]]] = []
     for layer in range(n):
-        names = node_names(trainer, layer)
+        names = short_names(trainer, layer)
         marks = ["δ", "b"] if layer else []
         pw = max(cell_len(x) for x in [*names, *marks])
         col: dict[int, list[tuple[str, Style | None]]] = {}
@@ -371,7 +371,14 @@ def network(trainer: Trainer, known: Shown, selected: ParamRef | None, biases_in
                     style = style + click(bref) + (REVERSE if bref == selected else Style())
                     col[r + 2] = [("b".ljust(pw) + " ", DIM + click(bref)), (text, style)]
         columns.append(col)
-    widths = [max(width_of(segs) for segs in col.values()) for col in columns]
+    # a node's column is as wide as its numbers can be, so that the drawing keeps its shape from phase to phase
+    widths = [
+        max(
+            [width_of(segs) for segs in col.values()]
+            + ([cell_len(nm) + 1 + LABEL for nm in short_names(trainer, layer)] if layer else [])
+        )
+        for layer, col in enumerate(columns)
+    ]
     grids = [_gap(trainer, p, layer, selected) for layer in range(n - 1)]
     # source rows whose connector is on the selected path
     hot_source = (selected.layer, selected.index[0]) if selected is not None and selected.kind == "w" else None
@@ -399,6 +406,21 @@ def network(trainer: Trainer, known: Shown, selected: ParamRef | None, biases_in
     if has_bias and block == 2:
         lines.append(_bias_line(trainer, selected))
     return lines
+
+
+NAME = 12  # cells of a node's name at most (a longer one is cut, with …)
+
+
+def short_names(trainer: Trainer, layer: int) -> list[str]:
+    """The nodes' names, each cut to NAME cells."""
+    out = []
+    for name in node_names(trainer, layer):
+        if cell_len(name) > NAME:
+            while cell_len(name) > NAME - 1:
+                name = name[:-1]
+            name += "…"
+        out.append(name)
+    return out
 
 
 def present_num(value: float, width: int = LABEL) -> str:
@@ -529,7 +551,7 @@ def compact(trainer: Trainer, known: Shown, selected: ParamRef | None) -> list[T
     """
     arch, params = trainer.arch, trainer.params
     n = len(arch.sizes)
-    names = [node_names(trainer, layer) for layer in range(n)]
+    names = [short_names(trainer, layer) for layer in range(n)]
     lw = max(cell_len(x) for x in [*(nm for layer in names for nm in layer), "value"]) + 3
     step = max(CELL, *(cell_len(x) for layer in names for x in layer)) + 1
     hot = fed_node(selected)
