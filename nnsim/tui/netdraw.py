@@ -99,7 +99,8 @@ class Plan:
 def plan(sizes: tuple[int, ...], block: int) -> Plan | None:
     """Rows for every node, edge and lane of a network with these layer sizes, or None when it is too big.
 
-    ``block`` is the number of rows a node after the input takes (its value, its δ, its bias).
+    ``block`` is the number of rows a node after the input takes (its value, its δ, its bias);
+    an output node takes one more (its target).
     Several arrangements are tried (lanes in either order, input groups apart or together) and
     the lowest drawing wins.
     """
@@ -135,7 +136,8 @@ def _build(sizes: tuple[int, ...], block: int, descending: bool, spread: int) ->
         target_of = {r: j for e in edge_rows for j, r in enumerate(e)}
         last_edge = max(target_of)
         n_next = sizes[layer + 2] if layer + 2 < len(sizes) else 1
-        space = max(block, n_next)
+        rows_here = block + 1 if layer + 2 == len(sizes) else block  # an output has its target under it
+        space = max(rows_here, n_next)
         states: list[tuple[float, tuple[int, ...]]] = [(0.0, ())]
         for j in range(n_t):
             joins = [e[j] for e in edge_rows]
@@ -153,14 +155,14 @@ def _build(sizes: tuple[int, ...], block: int, descending: bool, spread: int) ->
             states = grown[:48]
         if not states:
             return None
-        cost, exits = min(states, key=lambda s: (max(s[1][-1] + block - 1, last_edge), s[0]))
+        cost, exits = min(states, key=lambda s: (max(s[1][-1] + rows_here - 1, last_edge, bottom), s[0]))
         total_cost += cost
         lanes = tuple(
             (min(*(e[j] for e in edge_rows), exits[j]), max(*(e[j] for e in edge_rows), exits[j])) for j in range(n_t)
         )
         gaps.append(Gap(tuple(edge_rows), tuple(trunks), lane_pos, lanes))
         rows.append(exits)
-        bottom = max(bottom, last_edge, exits[-1] + block - 1)
+        bottom = max(bottom, last_edge, exits[-1] + rows_here - 1)
     return Plan(tuple(rows), tuple(gaps), bottom + 1, total_cost)
 
 
@@ -262,6 +264,7 @@ class Shown:
 
     values: list[np.ndarray | None]  # per layer; the inputs whenever a sample is chosen
     deltas: list[np.ndarray | None]  # per layer (None for the inputs): dL/dz of this sample's share
+    targets: np.ndarray | None = None  # the sample's targets y, whenever a sample is chosen
 
 
 def shown(trainer: Trainer, sample: int | None, after_update: bool = False) -> Shown:
@@ -271,6 +274,7 @@ def shown(trainer: Trainer, sample: int | None, after_update: bool = False) -> S
     if sample is None or not 0 <= sample < len(trainer.data):
         return out
     out.values[0] = trainer.data.x[sample]
+    out.targets = trainer.data.y[sample]
     fp, phase = trainer.forward_pass, trainer.last_phase
     current = phase in (Phase.FORWARD, Phase.LOSS, Phase.BACKWARD) or (after_update and phase == Phase.UPDATE)
     if fp is None or not current:
@@ -347,6 +351,8 @@ def network(trainer: Trainer, known: Shown, selected: ParamRef | None, biases_in
     for layer in range(n):
         names = short_names(trainer, layer)
         marks = ["δ", "b"] if layer else []
+        if layer == n - 1:
+            marks += [x.removesuffix("′") for x in names]
         pw = max(cell_len(x) for x in [*names, *marks])
         col: dict[int, list[tuple[str, Style | None]]] = {}
         vals, deltas = known.values[layer], known.deltas[layer]
@@ -370,6 +376,10 @@ def network(trainer: Trainer, known: Shown, selected: ParamRef | None, biases_in
                     text, style = _number(b)
                     style = style + click(bref) + (REVERSE if bref == selected else Style())
                     col[r + 2] = [("b".ljust(pw) + " ", DIM + click(bref)), (text, style)]
+            if layer == n - 1:  # the target under its output: δ starts from y′ − y
+                target = names[k].removesuffix("′")
+                value = ("·", DIM) if known.targets is None else (present_num(known.targets[k]), BOLD)
+                col[r + block] = [(target.ljust(pw) + " ", DIM), value]
         columns.append(col)
     # a node's column is as wide as its numbers can be, so that the drawing keeps its shape from phase to phase
     widths = [
@@ -552,7 +562,7 @@ def compact(trainer: Trainer, known: Shown, selected: ParamRef | None) -> list[T
     arch, params = trainer.arch, trainer.params
     n = len(arch.sizes)
     names = [short_names(trainer, layer) for layer in range(n)]
-    lw = max(cell_len(x) for x in [*(nm for layer in names for nm in layer), "value"]) + 3
+    lw = max(cell_len(x) for x in [*(nm for layer in names for nm in layer), "target"]) + 3
     step = max(CELL, *(cell_len(x) for layer in names for x in layer)) + 1
     hot = fed_node(selected)
     lines: list[Text] = []
@@ -601,6 +611,12 @@ def compact(trainer: Trainer, known: Shown, selected: ParamRef | None) -> list[T
                     text, style = _number(float(b[k]), width=CELL)
                     cells.append((text, style + click(ref) + (REVERSE if ref == selected else Style())))
                 lines.append(row("b", DIM, cells))
+        if layer == n - 1:
+            targets = known.targets
+            cells = [
+                ("·", DIM) if targets is None else (present_num(targets[k], CELL), BOLD) for k in range(len(heads))
+            ]
+            lines.append(row("target", DIM, cells))
         if layer == n - 1:
             break
         w = params.weights[layer]

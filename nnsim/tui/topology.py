@@ -175,9 +175,10 @@ def _selection(trainer: Trainer, ref: ParamRef, width: int | None) -> list[Text]
 
 
 def _legend(trainer: Trainer) -> Text:
-    parts = ["node value", "δ = dL/dz after backprop", "edge = weight"]
+    parts = ["value", "δ = dL/dz after backprop", "edge = weight"]
     if trainer.params.biases is not None:
         parts.append("b = bias")
+    parts.append("y = target")
     return Text(" · ".join(parts), style=DIM, no_wrap=True, end="")
 
 

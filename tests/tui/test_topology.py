@@ -94,6 +94,8 @@ def test_values_are_shown_after_forward_and_not_before():
     for name, value in [("h1", h[0]), ("h2", h[1]), ("y′", y[0])]:
         assert math.isclose(parse(node_number(after, name)), value, rel_tol=5e-3), name
     assert node_number(after, "h1", below=1) == "·"  # no δ before backprop
+    target = [line for line in after if re.search(r"  y  0\.631$", line)]  # hidden.toml's row 2: y = 0.631
+    assert len(target) == 1 and after.index(target[0]) == after.index(next(x for x in after if "y′" in x)) + 3
     after_update = plain(render(trained("hidden", "flbu"), 2, None))
     assert node_number(after_update, "h1") == "·"  # the values are of the weights before the update
 
