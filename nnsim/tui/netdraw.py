@@ -4,9 +4,17 @@ Every edge has a row of its own between two columns of nodes, the edges of one s
 together (its fan-out is a short vertical trunk), and every target node has a vertical lane that
 its edges join and that turns into the node's row:
 
-    x1 1 ─┬─ +0.104 ──┐       h1 +0.239
-          └─ −0.630 ──┼─┐     δ  −0.0123
-    x2 0 ─┬─ −0.322 ──┼─┼─▶   b  +0.140
+    input                    hidden (tanh)                 output
+    x1 0 ─┬─ +0.0236 ──┐
+          └─ +0.901 ───┼─┐
+    x2 1 ─┬─ −0.712 ───┼─┼─▶ h1 −0.0562 ──── +0.140 ───┐
+          └─ +0.897 ───┼─┤   δ  −0.0408                ├─▶ y′ −0.829
+    x3 0 ─┬─ −0.376 ───┤ │   b  0                      │   δ  −0.292
+          └─ −0.153 ───┼─┼─▶ h2 +0.614 ───── −1.34 ────┘   b  0
+    x4 1 ─┬─ +0.655 ───┘ │   δ  +0.243                     y  0.631
+          └─ −0.182 ─────┘   b  0
+
+Crossings are drawn ┼; a lane's joins are ┤ ┐ ┘, its turn into the node ├ ┬ ┴ ┼.
 
 The geometry (which row each edge, lane and node takes) depends only on the layer sizes and is
 planned once per architecture; the numbers are filled in on every draw.

@@ -18,13 +18,14 @@ from ..engine import Architecture, ParamRef, Phase, Trainer, param_refs
 from ..text import visible
 from . import netdraw
 from .art import BOLD, DIM, REVERSE, heat_map, image, signed, value_style
-from .netdraw import LABEL, click, layer_title, num, shown
+from .netdraw import click, layer_title, num, shown
 
 if TYPE_CHECKING:
     from .components.picture import PictureType
 
 SMALL_LAYER = 8  # layers up to this size are drawn node by node
-_layer_title = layer_title  # the name the rest of the app knew it by
+_layer_title = layer_title  # the names the rest of the app knew them by
+_click = click
 
 
 def node_values(trainer: Trainer, sample: int | None) -> list[np.ndarray | None]:
@@ -283,6 +284,3 @@ def _wrapped(values: np.ndarray, width: int | None) -> list[Text]:
         line.rstrip()
         lines.append(line)
     return lines
-
-
-__all__ = ["LABEL", "move", "node_values", "render"]
