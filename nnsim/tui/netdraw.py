@@ -360,7 +360,7 @@ def network(trainer: Trainer, known: Shown, selected: ParamRef | None, biases_in
         names = short_names(trainer, layer)
         marks = ["δ", "b"] if layer else []
         if layer == n - 1:
-            marks += [x.removesuffix("′") for x in names]
+            marks.append("y")
         pw = max(cell_len(x) for x in [*names, *marks])
         col: dict[int, list[tuple[str, Style | None]]] = {}
         vals, deltas = known.values[layer], known.deltas[layer]
@@ -384,10 +384,9 @@ def network(trainer: Trainer, known: Shown, selected: ParamRef | None, biases_in
                     text, style = _number(b)
                     style = style + click(bref) + (REVERSE if bref == selected else Style())
                     col[r + 2] = [("b".ljust(pw) + " ", DIM + click(bref)), (text, style)]
-            if layer == n - 1:  # the target under its output: δ starts from y′ − y
-                target = names[k].removesuffix("′")
+            if layer == n - 1:  # the target y under its output: δ starts from y′ − y
                 value = ("·", DIM) if known.targets is None else (present_num(known.targets[k]), BOLD)
-                col[r + block] = [(target.ljust(pw) + " ", DIM), value]
+                col[r + block] = [("y".ljust(pw) + " ", DIM), value]
         columns.append(col)
     # a node's column is as wide as its numbers can be, so that the drawing keeps its shape from phase to phase
     widths = [
