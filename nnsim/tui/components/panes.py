@@ -7,6 +7,7 @@ from rich.console import Group
 from rich.style import Style
 from rich.text import Text
 from textual.containers import HorizontalScroll, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from ...engine import ParamRef, Phase, StopReason, Trainer
@@ -32,14 +33,31 @@ class TopologyPane(VerticalScroll):
     ALLOW_MAXIMIZE = True
     BINDINGS = bindings("network")
 
+    AUTO_SHARE = 0.5  # with every pane on screen the drawing takes at most this share of the column's height
+    _shown: tuple[Trainer, int, ParamRef] | None = None
+
     def compose(self):
-        with HorizontalScroll(id="topology-scroll"):
+        with HorizontalScroll(id="topology-scroll", can_focus=False):  # the pane takes the keys (arrows select)
             yield Picture(id="topology")
 
     def show(self, trainer: Trainer, sample: int, ref: ParamRef) -> None:
-        self.query_one("#topology", Picture).draw(topology.render(trainer, sample, ref))
+        """Draw the network to fit the pane: the roomiest drawing that fits its width and height."""
+        self._shown = (trainer, sample, ref)
+        width, height = self.scrollable_content_region.size
+        if not (self.has_class("-current") and self.screen.has_class("-compact")) and not self.has_class(
+            "-maximized"
+        ):
+            # sized by the drawing (every pane on screen): as tall as its share of the column allows
+            column = self.parent.size.height if isinstance(self.parent, Widget) else 0
+            height = max(int(column * self.AUTO_SHARE) - 2, 3)
+        picture = topology.render(trainer, sample, ref, width=width or None, height=height or None)
+        self.query_one("#topology", Picture).draw(picture)
         sizes = " → ".join(map(str, trainer.arch.sizes))
         self.border_subtitle = f"{sizes} · sample #{sample}"
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
 
 
 class LossPane(Picture):
