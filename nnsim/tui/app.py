@@ -316,6 +316,8 @@ class NNSimApp(App[None]):
 
     @on(ParamSelected)
     def _param_selected(self, message: ParamSelected) -> None:
+        if message.index >= len(self.refs):  # sent by the table before another scenario was opened
+            return
         if message.index != self.selected_param:  # the person moved in the table (not the app moving its cursor)
             self._param_chosen = True
         self.selected_param = message.index

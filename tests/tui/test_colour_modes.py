@@ -1,5 +1,7 @@
 """The screen keeps its meaning with 16 colours and with NO_COLOR: signs, numbers and symbols."""
 
+from nnsim.tui.netdraw import num
+
 from .apps import make_app, screen_text
 
 SIXTEEN = """
@@ -18,8 +20,9 @@ async def main():
         )
         for strip in app.screen._compositor.render_strips():
             console.print(Segments(list(strip)))
+        from nnsim.tui.netdraw import num
         w = app.trainer.params.weights[0]
-        print(f"WEIGHTS {w[0, 0]:+.3g} {w[1, 0]:+.3g}")
+        print(f"WEIGHTS {num(w[0, 0])} {num(w[1, 0])}")
 
 asyncio.run(main())
 """
@@ -64,5 +67,6 @@ async def test_no_color_keeps_signs_and_numbers(tmp_path, monkeypatch):
         text = screen_text(app)
         w = app.trainer.params.weights[0]
         # weights are printed with their sign in the network pane
-        assert f"{w[0, 0]:+.3g}" in text and f"{w[1, 0]:+.3g}" in text
+        assert num(w[0, 0]) in text and num(w[1, 0]) in text
+        assert num(w[0, 0])[0] in "+−" and num(w[1, 0])[0] in "+−"
         assert "TOTAL" in text and "✗" not in text

@@ -4,6 +4,7 @@ import pytest
 
 from nnsim.present import fmt, param_rows
 from nnsim.tui.app import lr_steps
+from nnsim.tui.netdraw import num
 
 from .apps import make_app, screen_text, settled_text, until
 
@@ -277,7 +278,7 @@ async def test_click_a_weight_in_the_network_pane(tmp_path):
     app = make_app("hidden", tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
         w = app.trainer.params.weights[1][1, 0]  # from hidden node 2 to the output
-        label = f"{w:+.3g}"
+        label = num(w)
         lines = screen_text(app).splitlines()
         row = next(k for k, line in enumerate(lines) if "h2" in line and label in line)
         col = lines[row].index(label, lines[row].index("h2"))
