@@ -227,7 +227,7 @@ def _large(trainer: Trainer, sample: int | None, width: int | None) -> list[Rend
     out = known.values[last]
     title = f"{layer_title(trainer, last)} {arch.sizes[last]}"
     if stale and out is not None:
-        title = f"outputs before step {trainer.step_count}'s update"
+        title = f"outputs at step {trainer.step_count - 1}, before its update"
     right: list[Text] = [Text(title, style=BOLD, no_wrap=True)]
     labels = [visible(t).lstrip("d") or visible(t) for t in trainer.data.targets]
     if out is None:

@@ -210,5 +210,5 @@ def test_digits_outputs_come_first(phases):
     shown_probs = [float(m.group(1)) for line in top if (m := re.search(r"[█·]{12} +([\d.e-]+)", line))]
     assert np.allclose(shown_probs, probs, rtol=0.05, atol=0.005)
     if phases == "flbu":
-        assert "outputs before step 1's update" in lines[0]
+        assert "outputs at step 0, before its update" in lines[0]
     assert max(len(line) for line in lines) <= 78
