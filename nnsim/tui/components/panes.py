@@ -9,12 +9,14 @@ from rich.text import Text
 from textual.containers import HorizontalScroll, VerticalScroll
 from textual.widgets import Static
 
-from ...engine import ParamRef, Phase, StopReason, Trainer
+from ...engine import ParamRef, Phase, Score, StopReason, Trainer
 from ...present import explain, fmt
 from ...text import visible
 from .. import topology
 from ..actions import after_stop, hint, next_keys, phase_keys
-from ..art import plot
+from ..art import DIM, Mark, Runs, Series, plot
+from ..model_art import percent
+from .model import WeightCurve, weight_curve
 from .picture import Picture, PictureType
 
 STOP_STYLES = {StopReason.CONVERGED: "bold green", StopReason.DIVERGED: "bold red reverse"}
@@ -42,7 +44,9 @@ class TopologyPane(VerticalScroll):
 
 
 class LossPane(Picture):
-    """The loss per step; for a one-weight network also the loss as a function of the weight."""
+    """The loss per step (and the held-out rows' loss, dotted); for a classifier the accuracy per
+    step; for a one-weight network the loss as a function of the weight, with the minimum and the
+    trail of past weights in view."""
 
     BORDER_TITLE = "Loss"
     ALLOW_MAXIMIZE = True
@@ -54,23 +58,24 @@ class LossPane(Picture):
     """
 
     def on_mount(self) -> None:
-        self._history: list[tuple[int, float]] = []
-        self._curve: tuple[np.ndarray, np.ndarray, float, float, float | None] | None = None
+        self._scores: list[Score] = []
+        self._classifies = False
+        self._curve: WeightCurve | None = None
 
     def show(self, trainer: Trainer, ref: ParamRef) -> None:
-        self._history = trainer.loss_history()
+        self._scores = trainer.score_history()
+        self._classifies = trainer.classifies
         self._curve = None
         if trainer.arch.n_params == 1:
             w = ref.get(trainer.params)
             if np.isfinite(w):
-                grid = np.linspace(w - 5.0, w + 5.0, 81)
-                losses = trainer.loss_curve(ref, grid)
                 slope = None
                 if trainer.gradients is not None and trainer.last_phase == Phase.BACKWARD:
                     slope = ref.get(trainer.gradients)
                 elif trainer.probe_result is not None:
                     slope = trainer.probe_result.slope
-                self._curve = (grid, losses, w, float(trainer.loss_at(trainer.params)), slope)
+                trail = [(s.w, s.loss) for s in self._scores if s.w is not None]
+                self._curve = weight_curve(trainer, ref, w, trail, slope)
         self._draw()
 
     def on_resize(self) -> None:
@@ -80,59 +85,110 @@ class LossPane(Picture):
         self.draw(self.picture(), width=max(self.content_size.width, 1))
 
     def picture(self) -> PictureType:
-        """The plots, drawn to fit the pane."""
+        """The plots, drawn to fit the pane: side by side when it is wide, else one under the other."""
         width, height = self.content_size
         if width < 10 or height < 3:
             return []
-        steps = [s for s, _ in self._history]
-        losses = [v for _, v in self._history]
-        last = f"latest {fmt(losses[-1], 4)}" if losses else "no loss yet"
-        empty = f"no loss yet: {hint('forward')}"
-        if self._curve is None:
-            return plot(
-                steps, losses, width, height, title=f"loss per step · {last}", style=Style(color="cyan"), empty=empty
-            )
-        grid, curve, w, lw, slope = self._curve
-        tan = f", slope {fmt(slope, 4)}" if slope is not None else ""
-        title = f"L(w) · w = {fmt(w, 4)}, L = {fmt(lw, 4)}{tan}"
-        if len(title) > (width // 2 if width >= 70 else width):
-            title = title.removeprefix("L(w) · ")  # a narrow pane keeps the numbers (the slope last)
-        if width >= 70:
-            half = width // 2
-            left = plot(
-                steps, losses, half - 1, height, title=f"loss per step · {last}", style=Style(color="cyan"), empty=empty
-            )
-            right = plot(
-                grid,
-                curve,
-                width - half,
-                height,
-                title=title,
-                log=False,
-                marker=(w, lw),
-                tangent=slope,
-                style=Style(color="magenta"),
-            )
-            from rich.table import Table
+        makers = [self._loss_plot]
+        if self._classifies:
+            makers.append(self._accuracy_plot)
+        if self._curve is not None:
+            makers.append(self._weight_plot)
+        cols = max(1, min(len(makers), width // 35))
+        rows = -(-len(makers) // cols)
+        cell_h = max(height // rows, 3)
+        if cols == 1:
+            return [line for make in makers for line in make(width, cell_h)]
+        from rich.table import Table
 
-            t = Table.grid(padding=(0, 1))
-            t.add_row(Group(*left), Group(*right))
-            return t
-        h1 = max(height // 2, 3)
-        return [
-            *plot(steps, losses, width, h1, title=f"loss per step · {last}", style=Style(color="cyan"), empty=empty),
-            *plot(
-                grid,
-                curve,
-                width,
-                height - h1,
-                title=title,
-                log=False,
-                marker=(w, lw),
-                tangent=slope,
-                style=Style(color="magenta"),
-            ),
-        ]
+        cell_w = (width - (cols - 1)) // cols
+        t = Table.grid(padding=(0, 1))
+        for k in range(0, len(makers), cols):
+            t.add_row(*(Group(*make(cell_w, cell_h)) for make in makers[k : k + cols]))
+        return t
+
+    def _loss_plot(self, width: int, height: int) -> list[Text | Runs]:
+        scores = self._scores
+        steps = [s.step for s in scores]
+        losses = [s.loss for s in scores]
+        tested = [(s.step, s.test_loss) for s in scores if s.test_loss is not None]
+        if not scores:
+            title = "loss per step · no loss yet"
+        elif tested:
+            title = f"loss · train {fmt(losses[-1], 4)} · test {fmt(tested[-1][1], 4)} (dotted)"
+        else:
+            title = f"loss per step · latest {fmt(losses[-1], 4)}"
+        extra = [Series([a for a, _ in tested], [b for _, b in tested], Style(color="yellow"), dotted=True)]
+        return plot(
+            steps,
+            losses,
+            width,
+            height,
+            title=title,
+            style=Style(color="cyan"),
+            extra=extra if tested else [],
+            empty=f"no loss yet: {hint('forward')}",
+        )
+
+    def _accuracy_plot(self, width: int, height: int) -> list[Text | Runs]:
+        scores = [s for s in self._scores if s.accuracy is not None]
+        tested = [(s.step, s.test_accuracy) for s in scores if s.test_accuracy is not None]
+        title = "accuracy per step"
+        if scores:
+            title = f"accuracy · train {percent(scores[-1].accuracy)}"
+            if tested:
+                title += f" · test {percent(tested[-1][1])} (dotted)"
+        extra = [Series([a for a, _ in tested], [b for _, b in tested], Style(color="yellow"), dotted=True)]
+        return plot(
+            [s.step for s in scores],
+            [float(s.accuracy or 0.0) for s in scores],
+            width,
+            height,
+            title=title,
+            style=Style(color="green"),
+            extra=extra if tested else [],
+            y_range=(0.0, 1.0),
+            y_text=percent,
+            empty=f"no accuracy yet: {hint('forward')}",
+        )
+
+    def _weight_plot(self, width: int, height: int) -> list[Text | Runs]:
+        c = self._curve
+        assert c is not None
+        tan = f", slope {fmt(c.slope, 4)}" if c.slope is not None else ""
+        title = f"L(w) · w = {fmt(c.w, 4)}, L = {fmt(c.loss, 4)}{tan}"
+        if len(title) > width:
+            title = title.removeprefix("L(w) · ")  # a narrow pane keeps the numbers (the slope last)
+        past = Style(color="yellow")
+        marks = [Mark(w, loss, "∘", past) for w, loss in c.trail]
+        if c.lowest is not None:
+            marks.append(Mark(c.lowest[0], c.lowest[1], "◆", Style(color="green", bold=True)))
+        marks.append(Mark(c.w, c.loss, "●", Style(color="yellow", bold=True)))
+        lines = plot(
+            c.grid,
+            c.losses,
+            width,
+            height - 1,
+            title=title,
+            log=False,
+            marker=(c.w, c.loss),
+            tangent=c.slope,
+            style=Style(color="magenta"),
+            marks=marks,
+            x_range=(float(c.grid[0]), float(c.grid[-1])),
+        )
+        keys = []
+        if c.lowest is not None:
+            keys.append(f"◆ min L({fmt(c.lowest[0], 3)}) = {fmt(c.lowest[1], 3)}")
+        keys.append(f"right end L({fmt(c.grid[-1], 4)}) = {fmt(c.losses[-1], 4)}")
+        if c.trail:
+            keys.append("∘ past w")
+        legend = ""
+        for key in keys:
+            if len(legend) + len(key) + 3 <= width:
+                legend += (" · " if legend else "") + key
+        lines.append(Text(legend, style=DIM, no_wrap=True))
+        return lines
 
 
 class ExplanationPane(Static):
