@@ -46,16 +46,19 @@ def percent(share: float | None) -> str:
     return "–" if share is None else f"{fmt(100 * share, 3)}%"
 
 
-def accuracy_text(label: str, train: tuple[int, int], test: tuple[int, int] | None = None) -> Text:
+def accuracy_text(
+    label: str, train: tuple[int, int], test: tuple[int, int] | None = None, width: int = 1000
+) -> list[Text]:
     """ "accuracy now: 7/10 = 70% · test 3/4 = 75%": rows right out of rows, over the training set
-    (and the held-out rows)."""
+    (and the held-out rows); the test part on a line of its own when one line is too narrow."""
     right, n = train
-    t = Text(f"{label}: ", style=BOLD, no_wrap=True, overflow="ellipsis")
-    t.append(f"{right}/{n} = {percent(right / n if n else None)}")
+    parts = [f"{label}: {right}/{n} = {percent(right / n if n else None)}"]
     if test is not None:
         right, n = test
-        t.append(f" · test {right}/{n} = {percent(right / n if n else None)}")
-    return t
+        parts.append(f"test {right}/{n} = {percent(right / n if n else None)}")
+    joined = " · ".join(parts)
+    texts = [joined] if len(joined) <= width else [parts[0], *("  " + p for p in parts[1:])]
+    return [Text(t, style=BOLD, no_wrap=True) for t in texts]
 
 
 def padded(lo: float, hi: float, share: float = 0.1) -> tuple[float, float]:
@@ -352,7 +355,7 @@ def confusion_table(
     colour = mode != "none"
     right = Style(color="green", bold=True) if colour else Style(reverse=True)
     wrong = Style(color="red") if colour else Style()
-    lines: list[Line] = [Text("actual ↓ · predicted →", style=BOLD, no_wrap=True, overflow="ellipsis")]
+    lines: list[Line] = [Text("confusion: actual ↓ · predicted →", style=BOLD, no_wrap=True, overflow="ellipsis")]
     lines.append(Text(" " * (head_w + 1) + "".join(n.rjust(cell) for n in names), style=DIM, no_wrap=True))
     for i in range(k):
         segments = [Segment(names[i].rjust(head_w) + "│", DIM)]

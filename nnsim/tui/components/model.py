@@ -149,7 +149,7 @@ class ModelPane(Picture):
             return []
         lines: list[Any] = []
         if t.classifies:
-            lines.append(accuracy_line(t))
+            lines += accuracy_lines(t, width)
         room = height - len(lines)
         view = self.view(t.data)
         one_output = t.arch.sizes[-1] == 1
@@ -237,11 +237,11 @@ class ModelPane(Picture):
         )
 
 
-def accuracy_line(t: Trainer) -> Text:
+def accuracy_lines(t: Trainer, width: int = 1000) -> list[Text]:
     """The latest loss phase's accuracy as counts, saying at which parameters."""
     scores = [s for s in t.score_history() if s.accuracy is not None]
     if not scores:
-        return Text(f"accuracy: none yet ({hint('forward')})", style=DIM, no_wrap=True, overflow="ellipsis")
+        return [Text(f"accuracy: none yet ({hint('forward')})", style=DIM, no_wrap=True, overflow="ellipsis")]
     last = scores[-1]
     now = t.last_phase in (Phase.LOSS, Phase.BACKWARD) and t.loss_result is not None
     label = "accuracy now" if now else f"accuracy before update {last.step + 1}"
@@ -249,7 +249,7 @@ def accuracy_line(t: Trainer) -> Text:
     test = None
     if last.test_accuracy is not None and t.test_data is not None:
         test = (round(last.test_accuracy * len(t.test_data)), len(t.test_data))
-    return accuracy_text(label, train, test)
+    return accuracy_text(label, train, test, width)
 
 
 def scored_confusion(t: Trainer) -> np.ndarray | None:
@@ -305,13 +305,17 @@ def weight_curve(
         grid = np.linspace(lo, hi, points)
         losses = trainer.loss_curve(ref, grid)
     lowest = None
-    k = _lowest(losses)
-    if k is not None:
-        fine = np.linspace(grid[max(k - 1, 0)], grid[min(k + 1, points - 1)], 41)
+    fine, near = grid, losses
+    for _ in range(4):  # each round looks again between the neighbours of the lowest point, 20 times closer
+        k = _lowest(near)
+        if k is None:
+            break
+        lowest = (float(fine[k]), float(near[k]))
+        fine = np.linspace(fine[max(k - 1, 0)], fine[min(k + 1, len(fine) - 1)], 41)
         near = trainer.loss_curve(ref, fine)
-        j = _lowest(near)
-        if j is not None:
-            lowest = (float(fine[j]), float(near[j]))
+    k = _lowest(near)
+    if k is not None and lowest is not None and near[k] < lowest[1]:
+        lowest = (float(fine[k]), float(near[k]))
     loss = float(trainer.loss_at(trainer.params))
     return WeightCurve(grid, losses, w, loss, slope, trail, lowest)
 
