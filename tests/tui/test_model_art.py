@@ -317,3 +317,56 @@ def test_only_one_weight_networks_keep_their_weight_in_the_scores():
     h = load("hidden").trainer()
     h.run(2)
     assert [s.w for s in h.score_history()] == [None, None]
+
+
+# ----- the pane ---------------------------------------------------------------------------------
+def model_app(trainer):
+    from textual.app import App
+
+    from nnsim.tui.components.model import ModelPane
+
+    class ModelApp(App):
+        def compose(self):
+            yield ModelPane(id="model")
+
+        def on_mount(self):
+            self.query_one(ModelPane).show(trainer, 0)
+
+    return ModelApp()
+
+
+def pane_text(app) -> str:
+    return "\n".join("".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips())
+
+
+async def test_the_pane_says_which_parameters_it_draws_and_follows_an_update():
+    from nnsim.tui.components.model import ModelPane
+
+    t = load("y4x").trainer()
+    app = model_app(t)
+    async with app.run_test(size=(60, 16)) as pilot:
+        await pilot.pause()
+        assert "First guess, no forward yet: y′(x)" in pane_text(app)
+        pane = app.query_one(ModelPane)
+        first = pane._cache["curve"][2]
+        t.run(1)
+        pane.show(t, 0)
+        await pilot.pause()
+        assert "After update 1: y′(x)" in pane_text(app)
+        again = pane._cache["curve"][2]
+        assert again == pytest.approx(first * 3.2 / 2)  # the engine's forward at the new w = 3.2
+
+
+async def test_the_pane_shows_the_xor_accuracy_and_map_under_no_color(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    t = load("xor").trainer()
+    t.run(300)
+    t.run_through("loss")
+    right = int(((t.forward_pass.output > 0.5) == (t.data.y > 0.5)).sum())
+    app = model_app(t)
+    async with app.run_test(size=(60, 16)) as pilot:
+        await pilot.pause()
+        text = pane_text(app)
+        assert f"accuracy now: {right}/4 = {100 * right / 4:g}%" in text
+        assert "y′ over (x1, x2)" in text and ("░" in text or "▓" in text or "█" in text)
+        assert "▀" not in text  # shading glyphs, not colours

@@ -107,17 +107,25 @@ class LossPane(Picture):
             t.add_row(*(Group(*make(cell_w, cell_h)) for make in makers[k : k + cols]))
         return t
 
+    @staticmethod
+    def _fitting(titles: list[str], width: int) -> str:
+        """The first title that fits in ``width`` (the last one if none does): a number is never cut."""
+        return next((t for t in titles if len(t) <= width), titles[-1])
+
     def _loss_plot(self, width: int, height: int) -> list[Text | Runs]:
         scores = self._scores
         steps = [s.step for s in scores]
         losses = [s.loss for s in scores]
         tested = [(s.step, s.test_loss) for s in scores if s.test_loss is not None]
         if not scores:
-            title = "loss per step · no loss yet"
+            titles = ["loss per step · no loss yet", "no loss yet"]
         elif tested:
-            title = f"loss · train {fmt(losses[-1], 4)} · test {fmt(tested[-1][1], 4)} (dotted)"
+            train, test = fmt(losses[-1], 4), fmt(tested[-1][1], 4)
+            titles = [f"loss · train {train} · test {test} (dotted)", f"loss {train} · test {test}"]
+            titles.append(f"{train} · {test}")
         else:
-            title = f"loss per step · latest {fmt(losses[-1], 4)}"
+            titles = [f"loss per step · latest {fmt(losses[-1], 4)}", f"loss {fmt(losses[-1], 4)}"]
+        title = self._fitting(titles, width)
         extra = [Series([a for a, _ in tested], [b for _, b in tested], Style(color="yellow"), dotted=True)]
         return plot(
             steps,
@@ -133,11 +141,14 @@ class LossPane(Picture):
     def _accuracy_plot(self, width: int, height: int) -> list[Text | Runs]:
         scores = [s for s in self._scores if s.accuracy is not None]
         tested = [(s.step, s.test_accuracy) for s in scores if s.test_accuracy is not None]
-        title = "accuracy per step"
+        titles = ["accuracy per step"]
         if scores:
-            title = f"accuracy · train {percent(scores[-1].accuracy)}"
+            train = percent(scores[-1].accuracy)
+            titles = [f"accuracy · train {train}", f"accuracy {train}"]
             if tested:
-                title += f" · test {percent(tested[-1][1])} (dotted)"
+                test = percent(tested[-1][1])
+                titles = [f"{titles[0]} · test {test} (dotted)", f"accuracy {train} · test {test}", f"{train} · {test}"]
+        title = self._fitting(titles, width)
         extra = [Series([a for a, _ in tested], [b for _, b in tested], Style(color="yellow"), dotted=True)]
         return plot(
             [s.step for s in scores],
@@ -156,9 +167,9 @@ class LossPane(Picture):
         c = self._curve
         assert c is not None
         tan = f", slope {fmt(c.slope, 4)}" if c.slope is not None else ""
-        title = f"L(w) · w = {fmt(c.w, 4)}, L = {fmt(c.loss, 4)}{tan}"
-        if len(title) > width:
-            title = title.removeprefix("L(w) · ")  # a narrow pane keeps the numbers (the slope last)
+        numbers = f"w = {fmt(c.w, 4)}, L = {fmt(c.loss, 4)}"
+        # a narrow pane keeps the numbers (the slope last)
+        title = self._fitting([f"L(w) · {numbers}{tan}", numbers + tan, numbers, f"w = {fmt(c.w, 4)}"], width)
         past = Style(color="yellow")
         marks = [Mark(w, loss, "∘", past) for w, loss in c.trail]
         if c.lowest is not None:
