@@ -300,16 +300,21 @@ def plane_map(
     (xlo, xhi), (ylo, yhi) = x_range, y_range
     sx, sy, target = (np.asarray(a, dtype=float).reshape(-1) for a in samples)
     mid = (lo + hi) / 2
+    point_styles: dict[tuple[bool, int, bool], Style] = {}
     for k, (a, b, c) in enumerate(zip(sx.tolist(), sy.tolist(), target.tolist())):
         if not (xlo <= a <= xhi and ylo <= b <= yhi):
             continue
         col = min(int((a - xlo) / (xhi - xlo) * cols), cols - 1)
         px = min(int((yhi - b) / (yhi - ylo) * 2 * rows), 2 * rows - 1)
         high = c > mid
-        fg = _point_colour(high, mode)
-        style = Style(color=fg, bgcolor=colours[q[px, col]], bold=True) if mode != "none" else Style()
-        if k == selected:
-            style += Style(reverse=True) if mode == "none" else Style(underline=True)
+        key = (high, int(q[px, col]), k == selected)
+        style = point_styles.get(key)
+        if style is None:
+            fg = _point_colour(high, mode)
+            style = Style(color=fg, bgcolor=colours[key[1]], bold=True) if mode != "none" else Style()
+            if k == selected:
+                style += Style(reverse=True) if mode == "none" else Style(underline=True)
+            point_styles[key] = style
         cells[px // 2][col] = Segment("●" if high else "○", style)
     labels = ["" for _ in range(rows)]
     labels[0], labels[-1] = fmt(yhi, 3), fmt(ylo, 3)
@@ -317,7 +322,7 @@ def plane_map(
     if title:
         lines.append(Text(title, style=BOLD, no_wrap=True, overflow="ellipsis"))
     for label, row_cells in zip(labels, cells):
-        lines.append(Runs([Segment(label.rjust(label_w) + "│", DIM), *row_cells]))
+        lines.append(Runs([Segment(label.rjust(label_w) + "│", DIM), *_merged(row_cells)]))
     lines.append(_x_axis(label_w, cols, x_range, f"{names[0]} →, {names[1]} ↑"))
     legend = Text(no_wrap=True, overflow="ellipsis")
     y = names[2]
@@ -336,6 +341,22 @@ def plane_map(
         legend.append(f" {y} < {fmt(mid, 3)}")
     lines.append(legend)
     return lines
+
+
+def _merged(segments: list[Segment]) -> list[Segment]:
+    """Neighbouring cells of the same style as one segment (fewer for Rich and Textual to handle)."""
+    out: list[Segment] = []
+    text, style = "", None
+    for seg in segments:
+        if seg.style is style and text:
+            text += seg.text
+            continue
+        if text:
+            out.append(Segment(text, style))
+        text, style = seg.text, seg.style
+    if text:
+        out.append(Segment(text, style))
+    return out
 
 
 # ----- the confusion matrix ---------------------------------------------------------------------

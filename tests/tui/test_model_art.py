@@ -370,3 +370,33 @@ async def test_the_pane_shows_the_xor_accuracy_and_map_under_no_color(monkeypatc
         assert f"accuracy now: {right}/4 = {100 * right / 4:g}%" in text
         assert "y′ over (x1, x2)" in text and ("░" in text or "▓" in text or "█" in text)
         assert "▀" not in text  # shading glyphs, not colours
+
+
+async def test_the_loss_pane_reads_w_7_and_270_at_80x24(tmp_path):
+    from .apps import make_app, screen_text
+
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "L(7) = 270" in text  # 30·(7 − 4)² under the right end of the w axis
+        assert "◆ min L(4) = 0" in text and "●" in text
+
+
+async def test_the_loss_pane_plots_accuracy_and_test_loss_for_a_classifier(tmp_path):
+    from nnsim.present import fmt
+    from nnsim.tui.model_art import percent
+
+    from .apps import make_app, screen_text
+
+    app = make_app("circle", tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s", "s", "f")
+        await pilot.pause()
+        last = app.trainer.score_history()[-1]
+        assert last.accuracy is not None and last.test_accuracy is not None and last.test_loss is not None
+        text = screen_text(app)
+        assert f"test {fmt(last.test_loss, 4)}" in text
+        assert f"accuracy · train {percent(last.accuracy)} · test {percent(last.test_accuracy)}" in text
+        assert "100%┤" in text and "0%┤" in text

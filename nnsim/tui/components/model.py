@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from rich.text import Text
 
-from ...engine import Dataset, ParamRef, Params, Phase, Trainer, confusion
+from ...engine import Dataset, ParamRef, Params, Phase, Trainer, actions, confusion
 from ...engine.network import forward
 from ...scenario import generate
 from ..actions import hint
@@ -78,13 +78,20 @@ def input_view(data: Dataset, most: int = 16) -> InputView | None:
 
 
 def parameters_label(trainer: Trainer) -> str:
-    """Which parameters the model's picture is drawn at, in words."""
-    phase = trainer.last_phase
-    if phase == Phase.GUESS:
-        return "First guess, no forward yet" if trainer.update_result is None else "Current parameters"
-    if phase in (Phase.FORWARD, Phase.LOSS, Phase.BACKWARD):
+    """Which parameters the model's picture is drawn at, in words: the last action that set them."""
+    h = trainer.history
+    last = next(
+        (a for a in reversed(h.records[: h.pos]) if not isinstance(a, (actions.SetLearningRate, actions.Probe))), None
+    )
+    if isinstance(last, actions.SetParam):
+        return "Edited parameters, no forward yet"
+    if isinstance(last, actions.Reset) or (isinstance(last, actions.Guess) and last.initial):
+        return "First guess, no forward yet"
+    if isinstance(last, actions.Guess):
+        return f"Random guess (seed {last.seed}), no forward yet"
+    if trainer.last_phase in (Phase.FORWARD, Phase.LOSS, Phase.BACKWARD):
         return "This step's forward"
-    if trainer.update_result is not None:
+    if isinstance(last, actions.Update):
         return f"After update {trainer.step_count}"
     return "Current parameters"
 

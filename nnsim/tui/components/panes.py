@@ -188,16 +188,18 @@ class LossPane(Picture):
             marks=marks,
             x_range=(float(c.grid[0]), float(c.grid[-1])),
         )
-        keys = []
+        # under the axis's right end, the loss there (w = 7 → 270 at the start of the worked example)
+        right = f"L({fmt(c.grid[-1], 4)}) = {fmt(c.losses[-1], 4)}"
+        lefts = [""]
         if c.lowest is not None:
-            keys.append(f"◆ min L({fmt(c.lowest[0], 3)}) = {fmt(c.lowest[1], 3)}")
-        keys.append(f"right end L({fmt(c.grid[-1], 4)}) = {fmt(c.losses[-1], 4)}")
-        if c.trail:
-            keys.append("∘ past w")
-        legend = ""
-        for key in keys:
-            if len(legend) + len(key) + 3 <= width:
-                legend += (" · " if legend else "") + key
+            at, low = fmt(c.lowest[0], 3), fmt(c.lowest[1], 3)
+            lefts = [f"◆ min L({at}) = {low}", f"◆ L({at}) = {low}", ""]
+            if c.trail:
+                lefts.insert(0, f"{lefts[0]} · ∘ past w")
+        left = next((t for t in lefts if len(t) + 1 + len(right) <= width), "")
+        legend = left + " " * max(width - len(left) - len(right), 1) + right
+        if len(legend) > width:
+            legend = right
         lines.append(Text(legend, style=DIM, no_wrap=True))
         return lines
 
