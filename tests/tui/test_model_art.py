@@ -400,3 +400,16 @@ async def test_the_loss_pane_plots_accuracy_and_test_loss_for_a_classifier(tmp_p
         assert f"test {fmt(last.test_loss, 4)}" in text
         assert f"accuracy · train {percent(last.accuracy)} · test {percent(last.test_accuracy)}" in text
         assert "100%┤" in text and "0%┤" in text
+
+
+def test_the_minimum_is_found_even_when_the_trail_reaches_1e155():
+    t = load("y4x").trainer()
+    t.set_learning_rate(10.0)
+    t.run(60)  # diverges: w − 4 grows 599-fold a step
+    trail = [(s.w, s.loss) for s in t.score_history()]
+    w = W.get(t.params)
+    assert abs(w) > 1e150
+    c = weight_curve(t, W, w, trail, None)
+    finite = [v for v, _ in trail if np.isfinite(v)]
+    assert c.grid[0] <= min(finite) and c.grid[-1] >= max(finite)
+    assert c.lowest[0] == pytest.approx(4, abs=1e-5)

@@ -312,19 +312,64 @@ def weight_curve(
         grid = np.linspace(lo, hi, points)
         losses = trainer.loss_curve(ref, grid)
     lowest = None
-    fine, near = grid, losses
-    for _ in range(4):  # each round looks again between the neighbours of the lowest point, 20 times closer
-        k = _lowest(near)
-        if k is None:
-            break
-        lowest = (float(fine[k]), float(near[k]))
-        fine = np.linspace(fine[max(k - 1, 0)], fine[min(k + 1, len(fine) - 1)], 41)
-        near = trainer.loss_curve(ref, fine)
-    k = _lowest(near)
-    if k is not None and lowest is not None and near[k] < lowest[1]:
-        lowest = (float(fine[k]), float(near[k]))
+    k = _lowest(losses)
+    if k is not None:
+        a, b = float(grid[max(k - 1, 0)]), float(grid[min(k + 1, points - 1)])
+        lowest = _lowest_between(trainer, ref, a, b)
+        if not lowest[1] <= losses[k]:
+            lowest = (float(grid[k]), float(losses[k]))
     loss = float(trainer.loss_at(trainer.params))
     return WeightCurve(grid, losses, w, loss, slope, trail, lowest)
+
+
+_LOWEST: dict[tuple, tuple[Dataset, tuple[float, float]]] = {}
+
+
+def _lowest_between(trainer: Trainer, ref: ParamRef, a: float, b: float) -> tuple[float, float]:
+    """The lowest loss between a and b, by golden-section search on the engine's loss (the one weight
+    moved, on the probe's rows), down to a millionth of the weight's size; kept for the same rows."""
+    rows = trainer.probe_rows()
+    key = (id(trainer.data), trainer.config, rows.tobytes(), a, b)
+    kept = _LOWEST.get(key)
+    if kept is not None and kept[0] is trainer.data:
+        return kept[1]
+    params = trainer.params.copy()
+
+    def loss(v: float) -> float:
+        ref.set(params, v)
+        value = trainer.loss_at(params, rows)
+        return value if np.isfinite(value) else np.inf
+
+    ratio = (np.sqrt(5.0) - 1) / 2
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = loss(c), loss(d)
+    for _ in range(1500):
+        if b - a <= 1e-6 * max(1.0, min(abs(a), abs(b))):
+            break
+        if not (np.isfinite(fc) or np.isfinite(fd)):  # both overflowed: sample the bracket to narrow it
+            xs = np.linspace(a, b, 41)
+            values = [loss(float(v)) for v in xs]
+            k = int(np.argmin(values))
+            a, b = float(xs[max(k - 1, 0)]), float(xs[min(k + 1, 40)])
+            c, d = b - ratio * (b - a), a + ratio * (b - a)
+            fc, fd = loss(c), loss(d)
+            continue
+        if fc <= fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = loss(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = loss(d)
+        if not a <= c < d <= b:  # rounding moved the inner points (a bracket far smaller than its start)
+            c, d = b - ratio * (b - a), a + ratio * (b - a)
+            fc, fd = loss(c), loss(d)
+    found = (c, fc) if fc <= fd else (d, fd)
+    if len(_LOWEST) > 64:
+        _LOWEST.clear()
+    _LOWEST[key] = (trainer.data, found)
+    return found
 
 
 def _lowest(values: np.ndarray) -> int | None:
