@@ -216,6 +216,8 @@ class ModelPane(Picture):
         else:
             levels = (float(y.min()), float(y.max())) if y.max() > y.min() else padded(float(y.min()), float(y.min()))
         names = (view.names[0], view.names[1], t.data.targets[0])
+        n = t.data.x.shape[1]
+        derived = f", its {n} inputs computed from them" if n > 2 else ""
         return plane_map(
             out.reshape(rows),
             (a, b, y),
@@ -225,7 +227,7 @@ class ModelPane(Picture):
             x_range=x_range,
             y_range=y_range,
             levels=levels,
-            title=f"{parameters_label(t)}: {names[2]}′ over ({names[0]}, {names[1]})",
+            title=f"{parameters_label(t)}: {names[2]}′ over ({names[0]}, {names[1]})" + derived,
             names=names,
             selected=self._sample,
         )
