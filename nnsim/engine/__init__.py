@@ -7,11 +7,13 @@
 - ``actions``: every change to a run as a JSON-serialisable record
 - ``history``: the records so far, undo and redo
 - ``probe``: nudge a parameter and watch the loss
+- ``metrics``: a classifier's confusion matrix
 - ``trainer``: one run, phase by phase
 """
 
 from . import actions
 from .functions import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
+from .metrics import confusion
 from .network import INIT_SCHEMES, Architecture, ParamRef, Params, param_refs
 from .phases import (
     OPTIMIZERS,
@@ -61,6 +63,7 @@ __all__ = [
     "UpdateResult",
     "actions",
     "adam_update",
+    "confusion",
     "gradient_check",
     "momentum_update",
     "param_refs",

@@ -85,13 +85,18 @@ class LossResult:
 
 class Score(NamedTuple):
     """One loss phase's scores: the loss over every training row (with the penalty), the data loss
-    over the held-out rows, and the accuracies on each (None without a test set or classes)."""
+    over the held-out rows, and the accuracies on each (None without a test set or classes).
+
+    ``w`` is the weight at that loss phase when the network has exactly one parameter (the trail
+    of past w values under the L(w) curve); None otherwise, so a big network's history stays small.
+    """
 
     step: int
     loss: float
     test_loss: float | None
     accuracy: float | None
     test_accuracy: float | None
+    w: float | None = None
 
 
 @dataclass(frozen=True)

@@ -519,7 +519,9 @@ class Trainer:
             out - y, terms, total, grad, dataset_total, data_loss, extra, test_loss, accuracy, test_accuracy
         )
         s.done = Phase.LOSS
-        self.history.scores.append((self.history.pos, Score(s.step, dataset_total, test_loss, accuracy, test_accuracy)))
+        w = float(s.params.weights[0][0, 0]) if self.arch.n_params == 1 else None  # the L(w) curve's trail
+        score = Score(s.step, dataset_total, test_loss, accuracy, test_accuracy, w)
+        self.history.scores.append((self.history.pos, score))
         if not np.isfinite(dataset_total):
             s.stop = Stop(StopReason.DIVERGED, s.step, f"diverged at step {s.step}: the loss became {dataset_total}")
         elif dataset_total < self.config.stop_loss:

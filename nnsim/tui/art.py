@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -46,12 +47,13 @@ def value_style(value: float, scale: float = 1.0) -> Style:
 
 
 class Canvas:
-    """A grid of braille cells: each character holds 2 × 4 dots."""
+    """A grid of braille cells: each character holds 2 × 4 dots; a mark puts a whole glyph in a cell."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = max(width, 1), max(height, 1)
         self.cells = [[0] * self.width for _ in range(self.height)]
         self.styles: list[list[Style | None]] = [[None] * self.width for _ in range(self.height)]
+        self.marks: dict[tuple[int, int], tuple[str, Style | None]] = {}
 
     @property
     def px(self) -> tuple[int, int]:
@@ -65,9 +67,18 @@ class Canvas:
             if style is not None:
                 self.styles[cy][cx] = style
 
-    def line(self, x0: int, y0: int, x1: int, y1: int, style: Style | None = None) -> None:
+    def mark(self, x: int, y: int, glyph: str, style: Style | None = None) -> None:
+        """Show ``glyph`` (one cell wide) in the cell that holds pixel (x, y), over any dots."""
+        if 0 <= x < self.width * 2 and 0 <= y < self.height * 4:
+            self.marks[x // 2, y // 4] = (glyph, style)
+
+    def line(self, x0: int, y0: int, x1: int, y1: int, style: Style | None = None, dotted: bool = False) -> None:
+        """Dots from (x0, y0) to (x1, y1); ``dotted`` sets every other one (a second series without colour)."""
         steps = max(abs(x1 - x0), abs(y1 - y0), 1)
-        for k in range(steps + 1):
+        if steps > 4 * (self.width + self.height) * 4:  # far off the canvas: clip before walking
+            x0, y0, x1, y1 = _clip(x0, y0, x1, y1, self.width * 2, self.height * 4)
+            steps = max(abs(x1 - x0), abs(y1 - y0), 1)
+        for k in range(0, steps + 1, 2 if dotted else 1):
             self.dot(round(x0 + (x1 - x0) * k / steps), round(y0 + (y1 - y0) * k / steps), style)
 
     def rows(self, default: Style | None = None) -> list[Runs]:
@@ -78,21 +89,45 @@ class Canvas:
         narrower than a cell, and a long merged run would drift to the left.
         """
         out = []
-        for cells, styles in zip(self.cells, self.styles):
+        for cy, (cells, styles) in enumerate(zip(self.cells, self.styles)):
             segments: list[Segment] = []
             blank = 0
-            for c, s in zip(cells, styles):
-                if not c:
+            for cx, (c, s) in enumerate(zip(cells, styles)):
+                marked = self.marks.get((cx, cy))
+                if not c and marked is None:
                     blank += 1
                     continue
                 if blank:
                     segments.append(Segment(" " * blank))
                     blank = 0
-                segments.append(Segment(chr(_BRAILLE_BASE + c), s or default))
+                if marked is not None:
+                    segments.append(Segment(marked[0], marked[1]))
+                else:
+                    segments.append(Segment(chr(_BRAILLE_BASE + c), s or default))
             if blank:
                 segments.append(Segment(" " * blank))
             out.append(Runs(segments))
         return out
+
+
+def _clip(x0: int, y0: int, x1: int, y1: int, w: int, h: int) -> tuple[int, int, int, int]:
+    """The part of a segment inside a margin around a w × h canvas (whole pixels; the ends move along it)."""
+    lo_x, hi_x, lo_y, hi_y = -2, w + 1, -2, h + 1
+    t0, t1 = 0.0, 1.0
+    dx, dy = x1 - x0, y1 - y0
+    for p, q in ((-dx, x0 - lo_x), (dx, hi_x - x0), (-dy, y0 - lo_y), (dy, hi_y - y0)):
+        if p == 0:
+            if q < 0:
+                return -9, -9, -9, -9  # parallel to an edge and outside it
+            continue
+        r = q / p
+        if p < 0:
+            t0 = max(t0, r)
+        else:
+            t1 = min(t1, r)
+    if t0 > t1:
+        return -9, -9, -9, -9
+    return round(x0 + t0 * dx), round(y0 + t0 * dy), round(x0 + t1 * dx), round(y0 + t1 * dy)
 
 
 class Runs:
@@ -122,7 +157,57 @@ class Runs:
 
 def _scale(values: np.ndarray, lo: float, hi: float, size: int) -> np.ndarray:
     span = hi - lo if hi > lo else 1.0
-    return np.clip(np.round((values - lo) / span * (size - 1)), 0, size - 1).astype(int)
+    with np.errstate(all="ignore"):
+        return np.clip(np.round((values - lo) / span * (size - 1)), 0, size - 1).astype(int)
+
+
+def pixel(value: float, lo: float, hi: float, size: int) -> int:
+    """The pixel (0 … size − 1) of ``value`` on an axis from ``lo`` to ``hi``; beyond the ends it is
+    off the canvas (−1 or ``size``, or further: a line towards it leaves at the right angle)."""
+    span = hi - lo if hi > lo else 1.0
+    p = (value - lo) / span * (size - 1)
+    if not math.isfinite(p):
+        return -(10**6) if p < 0 else 10**6
+    return int(round(max(min(p, 10.0**6), -(10.0**6))))
+
+
+@dataclass(frozen=True)
+class Series:
+    """Another line on a plot's axes: its points, its colour, dotted or not."""
+
+    xs: Sequence[float] | np.ndarray
+    ys: Sequence[float] | np.ndarray
+    style: Style | None = None
+    dotted: bool = False
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A glyph at a point of a plot (the current weight, the minimum, a past step)."""
+
+    x: float
+    y: float
+    glyph: str
+    style: Style | None = None
+
+
+def y_labels(lo: float, hi: float, rows: int, text: Callable[[float], str], log: bool = False) -> list[str]:
+    """The label of each row of a plot from ``hi`` (top) to ``lo`` (bottom): both ends, and every
+    third row between them the value at that row's middle, so a point can be read off the axis."""
+    labels = [""] * rows
+    ph = rows * 4
+    for k in range(rows):
+        if k == 0:
+            t = hi
+        elif k == rows - 1:
+            t = lo
+        elif k % 3 == 0 and rows - 1 - k >= 2:
+            t = hi - (4 * k + 1.5) / max(ph - 1, 1) * (hi - lo)
+        else:
+            continue
+        with np.errstate(over="ignore"):
+            labels[k] = text(float(np.power(10.0, t)) if log else t)
+    return labels
 
 
 def plot(
@@ -137,70 +222,105 @@ def plot(
     tangent: float | None = None,
     style: Style | None = None,
     empty: str = "no points yet",
+    extra: Sequence[Series] = (),
+    marks: Sequence[Mark] = (),
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+    y_text: Callable[[float], str] | None = None,
 ) -> list[Text | Runs]:
-    """A line plot with its y range on the left and x range underneath, one item a line.
+    """A line plot with its y axis on the left (labelled at both ends and every third row) and
+    its x range underneath, one item a line.
 
     ``log`` plots log10(y) (chosen automatically when y spans more than two decades);
     ``marker`` is a point to highlight and ``tangent`` the slope of a line through it;
+    ``extra`` are more lines on the same axes, ``marks`` glyphs at points; ``x_range`` and
+    ``y_range`` fix the axes (default: the points' range), ``y_text`` writes a y label;
     ``empty`` says why there is nothing to plot when there are no points.
+    Labels are as wide as they need: a number is never cut.
     """
-    label_w = 9
-    width = max(width - label_w - 1, 4)
+    y_text = y_text or (lambda v: fmt(v, 3))
     height = max(height - 1 - (1 if title else 0), 2)
-    x = np.asarray(xs, dtype=float)
-    y = np.asarray(ys, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    overflowed = len(x) > 0 and not ok.any()
-    x, y = x[ok], y[ok]
+    series = [Series(xs, ys, style), *extra]
+    arrays = []
+    for s in series:
+        x, y = np.asarray(s.xs, dtype=float), np.asarray(s.ys, dtype=float)
+        arrays.append((x, y))
+    every_x = np.concatenate([x for x, _ in arrays]) if arrays else np.empty(0)
+    every_y = np.concatenate([y for _, y in arrays]) if arrays else np.empty(0)
+    ok = np.isfinite(every_x) & np.isfinite(every_y)
+    overflowed = len(every_x) > 0 and not ok.any()
     lines: list[Text | Runs] = []
     if title:
-        lines.append(Text(title[: width + label_w + 1], style=BOLD, no_wrap=True))
-    if len(x) == 0:
+        lines.append(Text(title[:width], style=BOLD, no_wrap=True))
+    if not ok.any():
         why = "every value overflowed to inf or NaN" if overflowed else empty
         lines.append(Text(f"(nothing to plot: {why})", style=DIM))
         return lines
-    positive = bool((y > 0).all())
+    fx, fy = every_x[ok], every_y[ok]
+    positive = bool((fy > 0).all())
     if log is None:
-        log = positive and y.max() / y.min() > 100
-    yt = np.log10(y) if log and positive else y
-    ylo, yhi = float(yt.min()), float(yt.max())
-    if yhi == ylo:
-        ylo, yhi = ylo - 1, yhi + 1
-    xlo, xhi = float(x.min()), float(x.max())
-    canvas = Canvas(width, height)
+        log = y_range is None and positive and fy.max() / fy.min() > 100
+    log = bool(log and positive)
+    if y_range is not None:
+        ylo, yhi = y_range
+    else:
+        ylo, yhi = float(fy.min()), float(fy.max())
+        if log:
+            ylo, yhi = math.log10(ylo), math.log10(yhi)
+        if yhi == ylo:
+            pad = 1.0 if ylo == 0 or log else abs(ylo) * 0.5
+            ylo, yhi = ylo - pad, yhi + pad
+    xlo, xhi = x_range if x_range is not None else (float(fx.min()), float(fx.max()))
+    if log and y_range is None:
+        # the ends are the data's own values (10**log10(max) may overflow or round)
+        top, bottom = y_text(float(fy.max())), y_text(float(fy.min()))
+        if fy.max() == fy.min():
+            top, bottom = y_text(float(np.power(10.0, yhi))), y_text(float(np.power(10.0, ylo)))
+    else:
+        top, bottom = y_text(yhi), y_text(ylo)
+    labels = y_labels(ylo, yhi, height, y_text, log)
+    labels[0], labels[-1] = top, bottom
+    if log and height > 2 and not labels[1]:
+        labels[1] = "log"
+    label_w = max(len(label) for label in labels) + 1
+    plot_w = max(width - label_w - 1, 4)
+    canvas = Canvas(plot_w, height)
     pw, ph = canvas.px
-    px = _scale(x, xlo, xhi, pw)
-    py = (ph - 1) - _scale(yt, ylo, yhi, ph)
-    if len(px) == 1:
-        canvas.dot(int(px[0]), int(py[0]), style)
-    for k in range(len(px) - 1):
-        canvas.line(int(px[k]), int(py[k]), int(px[k + 1]), int(py[k + 1]), style)
+
+    def to_px(x: float, y: float) -> tuple[int, int]:
+        yt = (math.log10(y) if y > 0 else -math.inf) if log else y
+        return pixel(x, xlo, xhi, pw), (ph - 1) - pixel(yt, ylo, yhi, ph)
+
+    for s, (x, y) in zip(series, arrays):
+        keep = np.isfinite(x) & np.isfinite(y)
+        points = [to_px(a, b) for a, b in zip(x[keep].tolist(), y[keep].tolist())]
+        if len(points) == 1:
+            canvas.dot(*points[0], s.style)
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
+            canvas.line(x0, y0, x1, y1, s.style, s.dotted)
     if marker is not None and all(math.isfinite(v) for v in marker):
         mx, my = marker
-        myt = math.log10(my) if log and positive and my > 0 else my
         if tangent is not None and math.isfinite(tangent) and not log:
             span = (xhi - xlo) * 0.15
             for k in range(-12, 13):
                 tx = mx + span * k / 12
-                ty = myt + tangent * (tx - mx)
+                ty = my + tangent * (tx - mx)
                 if xlo <= tx <= xhi and ylo <= ty <= yhi:
-                    canvas.dot(
-                        int(_scale(np.array([tx]), xlo, xhi, pw)[0]),
-                        int((ph - 1) - _scale(np.array([ty]), ylo, yhi, ph)[0]),
-                        Style(color="yellow"),
-                    )
-        cx = int(_scale(np.array([mx]), xlo, xhi, pw)[0])
-        cy = int((ph - 1) - _scale(np.array([myt]), ylo, yhi, ph)[0])
+                    canvas.dot(*to_px(tx, ty), Style(color="yellow"))
+        cx, cy = to_px(mx, my)
         for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1), (-1, 0), (0, -1)):
             canvas.dot(cx + dx, cy + dy, Style(color="yellow", bold=True))
-    top = fmt(10**yhi if log else yhi, 3)
-    bottom = fmt(10**ylo if log else ylo, 3)
+    for m in marks:
+        if math.isfinite(m.x) and math.isfinite(m.y):
+            canvas.mark(*to_px(m.x, m.y), m.glyph, m.style)
     rows = canvas.rows(style)
-    for k, row in enumerate(rows):
-        label = top if k == 0 else bottom if k == len(rows) - 1 else ("log" if log and k == 1 else "")
-        lines.append(Runs([Segment(label.rjust(label_w - 1)[: label_w - 1] + " ┤", DIM)]) + row)
-    axis = fmt(xlo, 4).ljust(width // 2) + fmt(xhi, 4).rjust(width - width // 2)
-    lines.append(Text(" " * label_w + " " + axis, style=DIM))
+    for label, row in zip(labels, rows):
+        lines.append(Runs([Segment(label.rjust(label_w) + "┤", DIM)]) + row)
+    left, right = fmt(xlo, 4), fmt(xhi, 4)
+    if len(left) + len(right) + 1 > plot_w:
+        left, right = fmt(xlo, 2), fmt(xhi, 2)
+    axis = left + " " * max(plot_w - len(left) - len(right), 1) + right
+    lines.append(Text(" " * (label_w + 1) + axis, style=DIM, no_wrap=True))
     return lines
 
 

@@ -136,6 +136,7 @@ def test_scores_follow_undo_redo_and_rebuild():
         t.loss_result.test_loss,
         t.loss_result.accuracy,
         t.loss_result.test_accuracy,
+        None,  # w: kept only for a one-weight network
     )
     end = state(t)
     for _ in range(30):

@@ -10,12 +10,14 @@ from textual.containers import HorizontalScroll, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...engine import ParamRef, Phase, StopReason, Trainer
+from ...engine import ParamRef, Phase, Score, StopReason, Trainer
 from ...present import explain, fmt
 from ...text import visible
 from .. import topology
 from ..actions import PHASE_WORDS, after_stop, bindings, hint, next_keys, phase_keys
-from ..art import plot
+from ..art import DIM, Mark, Runs, Series, plot
+from ..model_art import percent
+from .model import WeightCurve, weight_curve
 from .picture import Picture, PictureType
 
 STOP_STYLES = {StopReason.CONVERGED: "bold green", StopReason.DIVERGED: "bold red reverse"}
@@ -61,7 +63,9 @@ class TopologyPane(VerticalScroll):
 
 
 class LossPane(Picture):
-    """The loss per step; for a one-weight network also the loss as a function of the weight."""
+    """The loss per step (and the held-out rows' loss, dotted); for a classifier the accuracy per
+    step; for a one-weight network the loss as a function of the weight, with the minimum and the
+    trail of past weights in view."""
 
     BORDER_TITLE = "Loss"
     ALLOW_MAXIMIZE = True
@@ -73,23 +77,24 @@ class LossPane(Picture):
     """
 
     def on_mount(self) -> None:
-        self._history: list[tuple[int, float]] = []
-        self._curve: tuple[np.ndarray, np.ndarray, float, float, float | None] | None = None
+        self._scores: list[Score] = []
+        self._classifies = False
+        self._curve: WeightCurve | None = None
 
     def show(self, trainer: Trainer, ref: ParamRef) -> None:
-        self._history = trainer.loss_history()
+        self._scores = trainer.score_history()
+        self._classifies = trainer.classifies
         self._curve = None
         if trainer.arch.n_params == 1:
             w = ref.get(trainer.params)
             if np.isfinite(w):
-                grid = np.linspace(w - 5.0, w + 5.0, 81)
-                losses = trainer.loss_curve(ref, grid)
                 slope = None
                 if trainer.gradients is not None and trainer.last_phase == Phase.BACKWARD:
                     slope = ref.get(trainer.gradients)
                 elif trainer.probe_result is not None:
                     slope = trainer.probe_result.slope
-                self._curve = (grid, losses, w, float(trainer.loss_at(trainer.params)), slope)
+                trail = [(s.w, s.loss) for s in self._scores if s.w is not None]
+                self._curve = weight_curve(trainer, ref, w, trail, slope)
         self._draw()
 
     def on_resize(self) -> None:
@@ -99,59 +104,123 @@ class LossPane(Picture):
         self.draw(self.picture(), width=max(self.content_size.width, 1))
 
     def picture(self) -> PictureType:
-        """The plots, drawn to fit the pane."""
+        """The plots, drawn to fit the pane: side by side when it is wide, else one under the other."""
         width, height = self.content_size
         if width < 10 or height < 3:
             return []
-        steps = [s for s, _ in self._history]
-        losses = [v for _, v in self._history]
-        last = f"latest {fmt(losses[-1], 4)}" if losses else "no loss yet"
-        empty = f"no loss yet: {hint('forward')}"
-        if self._curve is None:
-            return plot(
-                steps, losses, width, height, title=f"loss per step · {last}", style=Style(color="cyan"), empty=empty
-            )
-        grid, curve, w, lw, slope = self._curve
-        tan = f", slope {fmt(slope, 4)}" if slope is not None else ""
-        title = f"L(w) · w = {fmt(w, 4)}, L = {fmt(lw, 4)}{tan}"
-        if len(title) > (width // 2 if width >= 70 else width):
-            title = title.removeprefix("L(w) · ")  # a narrow pane keeps the numbers (the slope last)
-        if width >= 70:
-            half = width // 2
-            left = plot(
-                steps, losses, half - 1, height, title=f"loss per step · {last}", style=Style(color="cyan"), empty=empty
-            )
-            right = plot(
-                grid,
-                curve,
-                width - half,
-                height,
-                title=title,
-                log=False,
-                marker=(w, lw),
-                tangent=slope,
-                style=Style(color="magenta"),
-            )
-            from rich.table import Table
+        makers = [self._loss_plot]
+        if self._classifies:
+            makers.append(self._accuracy_plot)
+        if self._curve is not None:
+            makers.append(self._weight_plot)
+        cols = max(1, min(len(makers), width // 35))
+        rows = -(-len(makers) // cols)
+        cell_h = max(height // rows, 3)
+        if cols == 1:
+            return [line for make in makers for line in make(width, cell_h)]
+        from rich.table import Table
 
-            t = Table.grid(padding=(0, 1))
-            t.add_row(Group(*left), Group(*right))
-            return t
-        h1 = max(height // 2, 3)
-        return [
-            *plot(steps, losses, width, h1, title=f"loss per step · {last}", style=Style(color="cyan"), empty=empty),
-            *plot(
-                grid,
-                curve,
-                width,
-                height - h1,
-                title=title,
-                log=False,
-                marker=(w, lw),
-                tangent=slope,
-                style=Style(color="magenta"),
-            ),
-        ]
+        cell_w = (width - (cols - 1)) // cols
+        t = Table.grid(padding=(0, 1))
+        for k in range(0, len(makers), cols):
+            t.add_row(*(Group(*make(cell_w, cell_h)) for make in makers[k : k + cols]))
+        return t
+
+    @staticmethod
+    def _fitting(titles: list[str], width: int) -> str:
+        """The first title that fits in ``width`` (the last one if none does): a number is never cut."""
+        return next((t for t in titles if len(t) <= width), titles[-1])
+
+    def _loss_plot(self, width: int, height: int) -> list[Text | Runs]:
+        scores = self._scores
+        steps = [s.step for s in scores]
+        losses = [s.loss for s in scores]
+        tested = [(s.step, s.test_loss) for s in scores if s.test_loss is not None]
+        if not scores:
+            titles = ["loss per step · no loss yet", "no loss yet"]
+        elif tested:
+            train, test = fmt(losses[-1], 4), fmt(tested[-1][1], 4)
+            titles = [f"loss · train {train} · test {test} (dotted)", f"loss {train} · test {test}"]
+            titles.append(f"{train} · {test}")
+        else:
+            titles = [f"loss per step · latest {fmt(losses[-1], 4)}", f"loss {fmt(losses[-1], 4)}"]
+        title = self._fitting(titles, width)
+        extra = [Series([a for a, _ in tested], [b for _, b in tested], Style(color="yellow"), dotted=True)]
+        return plot(
+            steps,
+            losses,
+            width,
+            height,
+            title=title,
+            style=Style(color="cyan"),
+            extra=extra if tested else [],
+            empty=f"no loss yet: {hint('forward')}",
+        )
+
+    def _accuracy_plot(self, width: int, height: int) -> list[Text | Runs]:
+        scores = [s for s in self._scores if s.accuracy is not None]
+        tested = [(s.step, s.test_accuracy) for s in scores if s.test_accuracy is not None]
+        titles = ["accuracy per step"]
+        if scores:
+            train = percent(scores[-1].accuracy)
+            titles = [f"accuracy · train {train}", f"accuracy {train}"]
+            if tested:
+                test = percent(tested[-1][1])
+                titles = [f"{titles[0]} · test {test} (dotted)", f"accuracy {train} · test {test}", f"{train} · {test}"]
+        title = self._fitting(titles, width)
+        extra = [Series([a for a, _ in tested], [b for _, b in tested], Style(color="yellow"), dotted=True)]
+        return plot(
+            [s.step for s in scores],
+            [float(s.accuracy or 0.0) for s in scores],
+            width,
+            height,
+            title=title,
+            style=Style(color="green"),
+            extra=extra if tested else [],
+            y_range=(0.0, 1.0),
+            y_text=percent,
+            empty=f"no accuracy yet: {hint('forward')}",
+        )
+
+    def _weight_plot(self, width: int, height: int) -> list[Text | Runs]:
+        c = self._curve
+        assert c is not None
+        tan = f", slope {fmt(c.slope, 4)}" if c.slope is not None else ""
+        numbers = f"w = {fmt(c.w, 4)}, L = {fmt(c.loss, 4)}"
+        # a narrow pane keeps the numbers (the slope last)
+        title = self._fitting([f"L(w) · {numbers}{tan}", numbers + tan, numbers, f"w = {fmt(c.w, 4)}"], width)
+        past = Style(color="yellow")
+        marks = [Mark(w, loss, "∘", past) for w, loss in c.trail]
+        if c.lowest is not None:
+            marks.append(Mark(c.lowest[0], c.lowest[1], "◆", Style(color="green", bold=True)))
+        marks.append(Mark(c.w, c.loss, "●", Style(color="yellow", bold=True)))
+        lines = plot(
+            c.grid,
+            c.losses,
+            width,
+            height - 1,
+            title=title,
+            log=False,
+            marker=(c.w, c.loss),
+            tangent=c.slope,
+            style=Style(color="magenta"),
+            marks=marks,
+            x_range=(float(c.grid[0]), float(c.grid[-1])),
+        )
+        # under the axis's right end, the loss there (w = 7 → 270 at the start of the worked example)
+        right = f"L({fmt(c.grid[-1], 4)}) = {fmt(c.losses[-1], 4)}"
+        lefts = [""]
+        if c.lowest is not None:
+            at, low = fmt(c.lowest[0], 3), fmt(c.lowest[1], 3)
+            lefts = [f"◆ min L({at}) = {low}", f"◆ L({at}) = {low}", ""]
+            if c.trail:
+                lefts.insert(0, f"{lefts[0]} · ∘ past w")
+        left = next((t for t in lefts if len(t) + 1 + len(right) <= width), "")
+        legend = left + " " * max(width - len(left) - len(right), 1) + right
+        if len(legend) > width:
+            legend = right
+        lines.append(Text(legend, style=DIM, no_wrap=True))
+        return lines
 
 
 class ExplanationPane(Static):
@@ -168,12 +237,6 @@ def keys_hint(trainer: Trainer) -> str:
     if trainer.stop is not None:
         return after_stop(trainer.stop.reason, capital=True) + "."
     return f"Press {phase_keys(trainer.next_phase)}."
-
-
-def percent(share: float) -> str:
-    """0.7 as "70%", 0.8765 as "87.7%" (never 100% before every row is right)."""
-    text = f"{100 * share:.1f}".removesuffix(".0")
-    return ("99.9" if text == "100" and share < 1 else text) + "%"
 
 
 class StatusBar(Static):
