@@ -85,21 +85,25 @@ class TestBackprop:
 
 
 class TestModel:
-    """The picture of what the model computes."""
+    """The picture of what the model computes, in each colour mode (16 colours unless COLORTERM says more)."""
 
-    def test_y4x_line(self, snap_compare, tmp_path):
+    @pytest.mark.parametrize("mode", ["truecolor", "16", "no_color"])
+    def test_y4x_line(self, snap_compare, tmp_path, monkeypatch, mode):
+        colours(monkeypatch, mode)
         assert snap_compare(make_app("y4x", tmp_path), press=["s", "f", "5"], terminal_size=SMALL)
 
-    def test_xor_map(self, snap_compare, tmp_path):
+    @pytest.mark.parametrize("mode", ["truecolor", "16", "no_color"])
+    def test_xor_map(self, snap_compare, tmp_path, monkeypatch, mode):
+        colours(monkeypatch, mode)
         assert snap_compare(make_app("xor", tmp_path), press=[*["s"] * 30, "f", "5"], terminal_size=SMALL)
 
-    def test_y4x_line_no_color(self, snap_compare, tmp_path, monkeypatch):
-        monkeypatch.setenv("NO_COLOR", "1")
-        assert snap_compare(make_app("y4x", tmp_path), press=["s", "f", "5"], terminal_size=SMALL)
 
-    def test_xor_map_no_color(self, snap_compare, tmp_path, monkeypatch):
+def colours(monkeypatch, mode: str) -> None:
+    """Make the app see a truecolor terminal, a 16-colour one, or NO_COLOR."""
+    if mode == "truecolor":
+        monkeypatch.setenv("COLORTERM", "truecolor")
+    elif mode == "no_color":
         monkeypatch.setenv("NO_COLOR", "1")
-        assert snap_compare(make_app("xor", tmp_path), press=[*["s"] * 30, "f", "5"], terminal_size=SMALL)
 
 
 class TestTeacher:

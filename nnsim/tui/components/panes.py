@@ -80,11 +80,14 @@ class LossPane(Picture):
         self._scores: list[Score] = []
         self._classifies = False
         self._curve: WeightCurve | None = None
+        self._loss_known = False
 
     def show(self, trainer: Trainer, ref: ParamRef) -> None:
         self._scores = trainer.score_history()
         self._classifies = trainer.classifies
         self._curve = None
+        # the loss at the current w is known once its forward and error have run (nothing ahead of its phase)
+        self._loss_known = trainer.last_phase in (Phase.LOSS, Phase.BACKWARD)
         if trainer.arch.n_params == 1:
             w = ref.get(trainer.params)
             if np.isfinite(w):
@@ -186,7 +189,7 @@ class LossPane(Picture):
         c = self._curve
         assert c is not None
         tan = f", slope {fmt(c.slope, 4)}" if c.slope is not None else ""
-        numbers = f"w = {fmt(c.w, 4)}, L = {fmt(c.loss, 4)}"
+        numbers = f"w = {fmt(c.w, 4)}, L = {fmt(c.loss, 4)}" if self._loss_known else f"w = {fmt(c.w, 4)}"
         # a narrow pane keeps the numbers (the slope last)
         title = self._fitting([f"L(w) · {numbers}{tan}", numbers + tan, numbers, f"w = {fmt(c.w, 4)}"], width)
         past = Style(color="yellow")
@@ -211,7 +214,9 @@ class LossPane(Picture):
         right = f"L({fmt(c.grid[-1], 4)}) = {fmt(c.losses[-1], 4)}"
         lefts = [""]
         if c.lowest is not None:
-            at, low = fmt(c.lowest[0], 3), fmt(c.lowest[1], 3)
+            # the search's own rounding (1.3e-12 for a true 0) is not a number to show
+            tiny = abs(c.lowest[1]) < 1e-9 * max(float(np.nanmax(np.abs(c.losses))), 1e-300)
+            at, low = fmt(c.lowest[0], 3), "0" if tiny else fmt(c.lowest[1], 3)
             lefts = [f"◆ min L({at}) = {low}", f"◆ L({at}) = {low}", ""]
             if c.trail:
                 lefts.insert(0, f"{lefts[0]} · ∘ past w")
