@@ -232,15 +232,24 @@ def sample_table(trainer: Trainer, ref: ParamRef | None = None) -> SampleTable:
     if contrib is not None:
         total[term_col + 1] = fmt(contrib.sum())
     if probe is not None:
-        digits, _ = probe_digits(probe)
+        shown = probe_digits(probe)
+        digits = shown[0] if shown else _apart(probe.loss_plus, probe.loss_minus)
         total[probe_cols[0]], total[probe_cols[1]] = fmt(probe.loss_plus, digits), fmt(probe.loss_minus, digits)
     return SampleTable(headers, rows, total, numeric, [int(r) for r in rows_idx])
 
 
-def probe_digits(p: Probe) -> tuple[int, int]:
+def slope_line(p: Probe, digits: int, slope_digits: int) -> str:
+    """'slope ≈ (L(w+ε) − L(w−ε)) / 2ε = slope' with the losses to ``digits`` significant digits."""
+    lp, lm = _m(p.loss_plus, digits), _p(p.loss_minus, digits)
+    return f"slope ≈ ({lp} − {lm}) / {_m(2 * p.epsilon)} = {_m(p.slope, slope_digits)}"
+
+
+def probe_digits(p: Probe) -> tuple[int, int] | None:
     """(significant digits for L(w+ε) and L(w−ε), for the slope): the fewest digits at which the two
     losses differ as printed and (printed L(w+ε) − printed L(w−ε)) / printed 2ε is the printed slope
-    to its shown digits. The slope keeps 6 digits unless that needs the losses to more than 14."""
+    to its shown digits, with the slope's line within WIDTH columns. The slope keeps 6 digits unless
+    that needs the losses to more than 14. (6, 6) when the losses are equal or not finite; None when
+    no digits make the arithmetic right on one line (losses too large for ε)."""
     lp, lm, slope = p.loss_plus, p.loss_minus, p.slope
     if not (math.isfinite(lp) and math.isfinite(lm) and math.isfinite(slope)) or lp == lm:
         return 6, 6
@@ -253,11 +262,18 @@ def probe_digits(p: Probe) -> tuple[int, int]:
             if a == b:
                 continue
             if fmt(float((Decimal(a) - Decimal(b)) / two), s) == target:
+                if len(slope_line(p, d, s)) >= WIDTH:
+                    break
                 if d <= 14:
                     return d, s
                 found = found or (d, s)
                 break
-    return found or (17, 6)
+    return found
+
+
+def _apart(a: float, b: float) -> int:
+    """The fewest significant digits (6 to 17) at which two numbers print differently."""
+    return next((d for d in range(6, 18) if fmt(a, d) != fmt(b, d)), 6)
 
 
 @dataclass
@@ -645,25 +661,37 @@ def backprop_ran(trainer: Trainer) -> bool:
 
 
 def _value_digits(value: float, epsilon: float) -> int:
-    """Significant digits that show w ± ε apart from w: 8, more for a w many ε across."""
+    """Significant digits that show w ± ε apart from w: 8, more for a w many ε across; 6 for a w so
+    large that ε is lost in its rounding (w ± ε is w)."""
     if not (math.isfinite(value) and value):
         return 8
-    return min(max(8, math.ceil(math.log10(abs(value) / epsilon)) + 3), 17)
+    if value + epsilon == value or value - epsilon == value:
+        return 6
+    return min(max(8, math.ceil(math.log10(abs(value) / epsilon)) + 3), 16)
 
 
 def probe_text(trainer: Trainer, p: Probe) -> list[str]:
     """The nudge test in numbers: L at w + ε and w − ε, the slope from them (its arithmetic right as
     printed), and backprop's dL/dw to compare only once backprop has run in this step."""
     name = param_name(trainer, p.ref)
-    digits, slope_digits = probe_digits(p)
+    shown = probe_digits(p)
+    digits = shown[0] if shown else _apart(p.loss_plus, p.loss_minus)
     wd = _value_digits(p.value, p.epsilon)
     wp, wm, w = _m(p.value + p.epsilon, wd), _m(p.value - p.epsilon, wd), _m(p.value, wd)
-    lp, lm, l0 = _m(p.loss_plus, digits), _m(p.loss_minus, digits), _m(p.loss, digits)
+    lp, lm, l0 = _m(p.loss_plus, digits), _m(p.loss_minus, digits), _m(p.loss)
     eps = _m(p.epsilon)
     lines = [f"Nudge {name} by ε = {eps}: L({wp}) = {lp}, L({wm}) = {lm}, L({w}) = {l0}"]
     if len(lines[0]) > WIDTH:
-        lines = [f"Nudge {name} by ε = {eps} from {w}, where L = {l0}:", f"L({wp}) = {lp},  L({wm}) = {lm}"]
-    slope = f"slope ≈ ({lp} − {_p(p.loss_minus, digits)}) / {_m(2 * p.epsilon)} = {_m(p.slope, slope_digits)}"
+        lines = [
+            _first_fitting(
+                f"Nudge {name} by ε = {eps} from {w}, where L = {l0}:",
+                f"Nudge {name} by ε = {eps} from {_m(p.value)}, where L = {l0}:",
+                f"Nudge {name} by ε = {eps}; L = {l0} now:",
+            ),
+            _first_fitting(f"L({wp}) = {lp},  L({wm}) = {lm}", f"L(w+ε) = {lp},  L(w−ε) = {lm}"),
+        ]
+    # the slope's arithmetic with the printed numbers, or (when no digits make it right on a line) in symbols
+    slope = slope_line(p, *shown) if shown else f"slope ≈ (L(w+ε) − L(w−ε)) / 2ε = {_m(p.slope)}"
     if backprop_ran(trainer):
         assert trainer.gradients is not None
         compare = f"backprop gives dL/d{name} = {_m(p.ref.get(trainer.gradients))}"

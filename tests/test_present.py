@@ -674,3 +674,19 @@ def test_hiddens_parameters_fit_78_columns_with_every_column():
         # as the TUI's table narrows its numbers: 6 significant digits, or fewer (at least 3) to fit
         assert min(table_width(param_headers(t), cells, None, d) for d in (6, 5, 4, 3)) <= WIDTH
     assert all(before[0][1:5]) and all(after[0][4:])  # value, dL/dw, slope, lr; lr, change, new
+
+
+@pytest.mark.parametrize("name", ["y4x", "hidden", "xor"])
+def test_the_probe_explains_in_short_lines_as_the_numbers_blow_up(name):
+    t = load(name).trainer(learning_rate=1e4, max_steps=30)
+    refs = param_refs(t.arch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning from the explanation's own arithmetic
+        while t.stop is None:
+            t.next()
+            for ref in (refs[0], refs[-1]):
+                t.probe(ref)
+                lines = explain(t, ref)
+                assert 2 <= len(lines) <= 4 and all(len(line) <= WIDTH for line in lines), lines
+                sample_table(t, ref).rows[0]
+    assert t.stop.reason in ("diverged", "max_steps")
