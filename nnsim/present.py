@@ -9,11 +9,12 @@ import math
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Generic, TypeVar
 
 import numpy as np
 
-from .engine import ParamRef, Phase, StopReason, Trainer, param_refs
+from .engine import ParamRef, Phase, Probe, StopReason, Trainer, param_refs
 from .text import visible
 
 MAX_NAMED_INPUTS = 4  # more inputs than this are summarised rather than given a column each
@@ -25,6 +26,14 @@ TERM_HEADERS = {
     "mse": "(y′−y)²/n",
     "cross_entropy": "−y·log y′",
     "binary_cross_entropy": "loss term",
+}
+# what "Next, the error" says each loss does (after forward, before the loss is computed)
+ERROR_NEXT = {
+    "sse": "compare y′ with y and square the difference.",
+    "half_sse": "compare y′ with y, square the difference and halve it.",
+    "mse": "compare y′ with y, square the differences and average them.",
+    "cross_entropy": "cross-entropy, −log of the y′ for the true class",
+    "binary_cross_entropy": "cross-entropy, −log y′ if y = 1, else −log(1−y′)",
 }
 
 
@@ -96,33 +105,91 @@ def single_param(trainer: Trainer) -> bool:
     return trainer.arch.n_params == 1
 
 
+CROSS_ENTROPY = ("cross_entropy", "binary_cross_entropy")
+
+
+def term_header(trainer: Trainer) -> str:
+    """The per-row loss column's name, saying what a row's term holds: (y′−y)², −y·log y′/n …."""
+    name, k = trainer.loss_fn.name, trainer.arch.sizes[-1]
+    if name == "mse" and k > 1:
+        return "(y′−y)²/nk"
+    head = TERM_HEADERS.get(name, "loss term")
+    if name in CROSS_ENTROPY and trainer.config.mean:
+        return head + "/n"
+    return head
+
+
+def loss_formula(trainer: Trainer) -> str:
+    """The loss's formula as the per-row column holds it: a mean cross-entropy says its 1/n."""
+    formula = trainer.loss_fn.formula
+    if trainer.loss_fn.name in CROSS_ENTROPY and trainer.config.mean:
+        if "L = −Σ" in formula:
+            return formula.replace("L = −Σ", "L = −(1/n) Σ", 1)
+        return f"{formula}, divided by n"
+    return formula
+
+
+def error_next(trainer: Trainer) -> str:
+    """What the error phase will do, in words (the line after forward)."""
+    name = trainer.loss_fn.name
+    what = ERROR_NEXT.get(name, "the loss of every row.")
+    if name in CROSS_ENTROPY:
+        what += "; the mean." if trainer.config.mean else "; summed."
+    return f"Next, the error: {what}"
+
+
+def probe_columns(trainer: Trainer) -> bool:
+    """Whether the Samples table shows the probe's y′ and loss terms at w ± ε (a probe on the table's rows)."""
+    p = trainer.probe_result
+    if p is None:
+        return False
+    fp = trainer.forward_pass
+    rows_idx = fp.rows if fp is not None else trainer.probe_rows()
+    return bool(np.array_equal(p.rows, rows_idx))
+
+
 def sample_table(trainer: Trainer, ref: ParamRef | None = None) -> SampleTable:
-    """Inputs, y, y′, error and loss term per sample; after backprop, each sample's share of dL/d(ref)."""
+    """Inputs, y, y′, error and loss term per sample; after backprop, each sample's share of dL/d(ref).
+
+    After a probe (on the table's rows), each row's y′ and loss term at w + ε and at w − ε follow,
+    with L(w + ε) and L(w − ε) in the TOTAL row, as the lesson sets them side by side (for several
+    outputs only the loss terms; with a single output the y′−y column gives way to them).
+    """
     data = trainer.data
     fp, loss = trainer.forward_pass, trainer.loss_result
     rows_idx = fp.rows if fp is not None else trainer.probe_rows()
     x, y = data.x[rows_idx], data.y[rows_idx]
     k = y.shape[1]
+    probe = trainer.probe_result if probe_columns(trainer) else None
     headers = ["#"]
-    numeric = [True]
     named_inputs = x.shape[1] <= MAX_NAMED_INPUTS
     # column names come from the scenario file: shown with their control characters escaped
     headers += [visible(n) for n in data.inputs] if named_inputs else [f"x ({x.shape[1]} inputs)"]
     many_out = k > MAX_NAMED_OUTPUTS
+    show_error = probe is None
     if many_out:
         headers += ["y", "y′", "p(y′)"]
     elif k == 1:
-        headers += ["y", "y′", "y′−y"]
+        headers += ["y", "y′"] + (["y′−y"] if show_error else [])
     else:
         names = [visible(t) for t in data.targets]
         headers += [f"y:{t}" for t in names] + [f"y′:{t}" for t in names]
-    term_name = trainer.loss_fn.name
-    headers.append(TERM_HEADERS.get(term_name, "loss term"))
+    term = term_header(trainer)
+    headers.append(term)
+    term_col = len(headers) - 1
     contrib = None
     if ref is not None and trainer.gradients is not None and fp is not None:
         contrib = trainer.contributions(ref)
         headers.append(f"dL/d{ref.label(single_param(trainer))}")
-    numeric += [True] * (len(headers) - 1)
+    probe_cols: list[int] = []
+    if probe is not None:
+        kind = probe.ref.kind
+        for sign in ("+", "−"):
+            if k == 1:
+                headers.append(f"y′ {kind}{sign}ε")
+            headers.append(f"{term} {kind}{sign}ε")
+            probe_cols.append(len(headers) - 1)
+    numeric = [True] * len(headers)
     if not named_inputs:
         means, maxes = x.mean(axis=1), x.max(axis=1)
     if many_out:
@@ -142,23 +209,71 @@ def sample_table(trainer: Trainer, ref: ParamRef | None = None) -> SampleTable:
             cells += ["", ""] if out is None else [str(int(guesses[n])), fmt(confidence[n], 3)]
         elif k == 1:
             cells.append(fmt(y[n, 0]))
-            cells += ["", ""] if out is None else [fmt(out[0]), fmt(loss.errors[n, 0]) if loss is not None else ""]
+            cells.append("" if out is None else fmt(out[0]))
+            if show_error:
+                cells.append(fmt(loss.errors[n, 0]) if loss is not None and out is not None else "")
         else:
             cells += [fmt(v) for v in y[n]]
             cells += [""] * k if out is None else [fmt(v) for v in out]
         cells.append(fmt(loss.terms[n]) if loss is not None else "")
         if contrib is not None:
             cells.append(fmt(contrib[n]))
+        if probe is not None:
+            for outs, terms in ((probe.outputs_plus, probe.terms_plus), (probe.outputs_minus, probe.terms_minus)):
+                if k == 1:
+                    cells.append(fmt(outs[n, 0]))
+                cells.append(fmt(terms[n]))
         return cells
 
     rows = LazyRows(len(rows_idx), row)
     total = ["TOTAL"] + [""] * (len(headers) - 1)
     if loss is not None:
-        col = len(headers) - (2 if contrib is not None else 1)
-        total[col] = fmt(loss.total)
+        total[term_col] = fmt(loss.total)
     if contrib is not None:
-        total[-1] = fmt(contrib.sum())
+        total[term_col + 1] = fmt(contrib.sum())
+    if probe is not None:
+        shown = probe_digits(probe)
+        digits = shown[0] if shown else _apart(probe.loss_plus, probe.loss_minus)
+        total[probe_cols[0]], total[probe_cols[1]] = fmt(probe.loss_plus, digits), fmt(probe.loss_minus, digits)
     return SampleTable(headers, rows, total, numeric, [int(r) for r in rows_idx])
+
+
+def slope_line(p: Probe, digits: int, slope_digits: int) -> str:
+    """'slope ≈ (L(w+ε) − L(w−ε)) / 2ε = slope' with the losses to ``digits`` significant digits."""
+    lp, lm = _m(p.loss_plus, digits), _p(p.loss_minus, digits)
+    return f"slope ≈ ({lp} − {lm}) / {_m(2 * p.epsilon)} = {_m(p.slope, slope_digits)}"
+
+
+def probe_digits(p: Probe) -> tuple[int, int] | None:
+    """(significant digits for L(w+ε) and L(w−ε), for the slope): the fewest digits at which the two
+    losses differ as printed and (printed L(w+ε) − printed L(w−ε)) / printed 2ε is the printed slope
+    to its shown digits, with the slope's line within WIDTH columns. The slope keeps 6 digits unless
+    that needs the losses to more than 14. (6, 6) when the losses are equal or not finite; None when
+    no digits make the arithmetic right on one line (losses too large for ε)."""
+    lp, lm, slope = p.loss_plus, p.loss_minus, p.slope
+    if not (math.isfinite(lp) and math.isfinite(lm) and math.isfinite(slope)) or lp == lm:
+        return 6, 6
+    two = Decimal(fmt(2 * p.epsilon))
+    found: tuple[int, int] | None = None
+    for s in (6, 5, 4, 3):
+        target = fmt(slope, s)
+        for d in range(6, 18):
+            a, b = fmt(lp, d), fmt(lm, d)
+            if a == b:
+                continue
+            if fmt(float((Decimal(a) - Decimal(b)) / two), s) == target:
+                if len(slope_line(p, d, s)) >= WIDTH:
+                    break
+                if d <= 14:
+                    return d, s
+                found = found or (d, s)
+                break
+    return found
+
+
+def _apart(a: float, b: float) -> int:
+    """The fewest significant digits (6 to 17) at which two numbers print differently."""
+    return next((d for d in range(6, 18) if fmt(a, d) != fmt(b, d)), 6)
 
 
 @dataclass
@@ -168,6 +283,34 @@ class ParamRow:
 
 
 PARAM_HEADERS = ["parameter", "value", "dL/dw", "slope (probe)", "lr", "change", "new value"]
+SHORT_PARAM_HEADERS = ["param", "value", "dL/dw", "slope", "lr", "change", "new"]
+
+
+def param_ends(trainer: Trainer, ref: ParamRef) -> str:
+    """The nodes a parameter joins, as a student names them: 'x1→h1' for a weight, 'h1' for a bias
+    ('' for the one-weight network, whose w needs no more)."""
+    if single_param(trainer):
+        return ""
+    to = node_names(trainer, ref.layer + 1)[ref.index[-1]]
+    if ref.kind == "b":
+        return to
+    return f"{node_names(trainer, ref.layer)[ref.index[0]]}→{to}"
+
+
+def param_cell(trainer: Trainer, ref: ParamRef) -> str:
+    """A parameter's first cell in the Parameters table: its index form and its ends, 'w[0][0,0] x1→h1'."""
+    ends = param_ends(trainer, ref)
+    label = ref.label(single_param(trainer))
+    return f"{label} {ends}" if ends else label
+
+
+def param_headers(trainer: Trainer, short: bool = True) -> list[str]:
+    """The Parameters table's header (the columns of ``param_rows``' cells): short names for the TUI's
+    narrow pane, the first one saying that its cells name the joined nodes too."""
+    headers = list(SHORT_PARAM_HEADERS if short else PARAM_HEADERS)
+    if not single_param(trainer):
+        headers[0] = "param  from→to" if short else "parameter  from→to"
+    return headers
 
 
 def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> LazyRows[ParamRow]:
@@ -178,7 +321,6 @@ def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> Lazy
     shows that update (old value, gradient, change, new value).
     """
     refs = param_refs(trainer.arch) if refs is None else refs
-    single = single_param(trainer)
     up, g, probe = trainer.update_result, trainer.gradients, trainer.probe_result
     if trainer.last_phase != Phase.UPDATE or probe is not None:
         # the row shows the last update only right after it: a nudge since is about the new value
@@ -196,7 +338,7 @@ def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> Lazy
             value = ref.get(trainer.params)
             grad = ref.get(g) if g is not None else None
         slope = fmt(probe.slope) if probe is not None and probe.ref == ref else ""
-        cells = [ref.label(single), fmt(value), "" if grad is None else fmt(grad), slope, lr, "", ""]
+        cells = [param_cell(trainer, ref), fmt(value), "" if grad is None else fmt(grad), slope, lr, "", ""]
         if up is not None:
             cells[5:] = [fmt(up.change(ref)), fmt(ref.get(up.new))]
         return ParamRow(ref, cells)
@@ -513,6 +655,53 @@ def _backward_text(trainer: Trainer, ref: ParamRef, s: int) -> list[str]:
     return lines
 
 
+def backprop_ran(trainer: Trainer) -> bool:
+    """Whether backprop's gradients are those of the current parameters on this step's rows (it ran in this step)."""
+    return trainer.last_phase == Phase.BACKWARD and trainer.gradients is not None
+
+
+def _value_digits(value: float, epsilon: float) -> int:
+    """Significant digits that show w ± ε apart from w: 8, more for a w many ε across; 6 for a w so
+    large that ε is lost in its rounding (w ± ε is w)."""
+    if not (math.isfinite(value) and value):
+        return 8
+    if value + epsilon == value or value - epsilon == value:
+        return 6
+    return min(max(8, math.ceil(math.log10(abs(value) / epsilon)) + 3), 16)
+
+
+def probe_text(trainer: Trainer, p: Probe) -> list[str]:
+    """The nudge test in numbers: L at w + ε and w − ε, the slope from them (its arithmetic right as
+    printed), and backprop's dL/dw to compare only once backprop has run in this step."""
+    name = param_name(trainer, p.ref)
+    shown = probe_digits(p)
+    digits = shown[0] if shown else _apart(p.loss_plus, p.loss_minus)
+    wd = _value_digits(p.value, p.epsilon)
+    wp, wm, w = _m(p.value + p.epsilon, wd), _m(p.value - p.epsilon, wd), _m(p.value, wd)
+    lp, lm, l0 = _m(p.loss_plus, digits), _m(p.loss_minus, digits), _m(p.loss)
+    eps = _m(p.epsilon)
+    lines = [f"Nudge {name} by ε = {eps}: L({wp}) = {lp}, L({wm}) = {lm}, L({w}) = {l0}"]
+    if len(lines[0]) > WIDTH:
+        lines = [
+            _first_fitting(
+                f"Nudge {name} by ε = {eps} from {w}, where L = {l0}:",
+                f"Nudge {name} by ε = {eps} from {_m(p.value)}, where L = {l0}:",
+                f"Nudge {name} by ε = {eps}; L = {l0} now:",
+            ),
+            _first_fitting(f"L({wp}) = {lp},  L({wm}) = {lm}", f"L(w+ε) = {lp},  L(w−ε) = {lm}"),
+        ]
+    # the slope's arithmetic with the printed numbers, or (when no digits make it right on a line) in symbols
+    slope = slope_line(p, *shown) if shown else f"slope ≈ (L(w+ε) − L(w−ε)) / 2ε = {_m(p.slope)}"
+    if backprop_ran(trainer):
+        assert trainer.gradients is not None
+        compare = f"backprop gives dL/d{name} = {_m(p.ref.get(trainer.gradients))}"
+    else:
+        compare = "run backprop to compare"
+    joined = f"{slope}; {compare}"
+    lines += [joined] if len(joined) <= WIDTH else [slope + ";", compare[0].upper() + compare[1:] + "."]
+    return lines
+
+
 def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[str]:
     """What the last phase did, with its formula written out in the actual numbers.
 
@@ -528,17 +717,7 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
     s = sample_position(trainer, sample)
     lines: list[str] = []
     if trainer.probe_result is not None:
-        p = trainer.probe_result
-        wl, wm = _m(p.value + p.epsilon, 8), _m(p.value - p.epsilon, 8)
-        lines.append(
-            f"Nudge {p.ref.label(single)} by ε = {_m(p.epsilon)}: L({wl}) = {_m(p.loss_plus)}, "
-            f"L({wm}) = {_m(p.loss_minus)}, L({_m(p.value)}) = {_m(p.loss)}"
-        )
-        lines.append(
-            f"slope ≈ ({_m(p.loss_plus)} − {_p(p.loss_minus)}) / {_m(2 * p.epsilon)} = {_m(p.slope)}; "
-            f"backprop gives dL/d{p.ref.label(single)} = {_m(p.analytic)}"
-        )
-        return lines
+        return probe_text(trainer, trainer.probe_result)
     if phase == Phase.GUESS:
         if plain:
             w = ref.get(trainer.params)
@@ -557,7 +736,7 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
         else:
             lines.append(f"Forward: z = a·W + b, then a = f(z), layer by layer, for {len(fp.rows)} samples.")
             lines += _forward_text(trainer, ref, s, f"Sample #{int(fp.rows[s])}: ")
-        lines.append("Next, the error: compare y′ with y and square the difference.")
+        lines.append(error_next(trainer))
     elif phase == Phase.LOSS:
         assert loss is not None and fp is not None
         if plain:
@@ -567,7 +746,7 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
             )
         else:
             lines += _forward_text(trainer, ref, s, f"Forward, sample #{int(fp.rows[s])}: ")
-        formula = trainer.loss_fn.formula
+        formula = loss_formula(trainer)
         if plain and len(loss.terms) <= 8:
             lines.append(f"Error: {formula} = {_sum(loss.terms, 8)} = {_m(loss.total)}")
         elif len(loss.terms) <= 8:
@@ -575,7 +754,14 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
             terms = [_p(v, 4) for v in loss.terms]
             lines.append(head + _fit(terms, max(WIDTH - len(head) - len(tail), 16)) + tail)
         else:
-            lines.append(f"Error: {formula} over {len(loss.terms)} samples = {_m(loss.total)}")
+            n, total = len(loss.terms), _m(loss.total)
+            lines.append(
+                _first_fitting(
+                    f"Error: {formula} over n = {n} samples = {total}",
+                    f"Error: {formula} over {n} samples = {total}",
+                    f"Error: {formula} = {total} (n = {n})",
+                )
+            )
         lines.append("Next, backpropagation: the slope of the loss for every weight.")
     elif phase == Phase.BACKWARD:
         g = trainer.gradients

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .engine import StopReason, Trainer
-from .present import PARAM_HEADERS, fmt, param_rows, sample_table
+from .present import PARAM_HEADERS, fmt, param_headers, param_rows, sample_table
 
 MAX_ROWS = 20
 
@@ -33,9 +33,10 @@ def step_tables(trainer: Trainer) -> list[RenderableType]:
         table.add_row("…", Text(f"{len(st.rows) - MAX_ROWS} more rows", style="dim"), *[""] * (len(st.headers) - 2))
     table.add_row(*map(Text, st.total), style="bold", end_section=True)
     params = Table(title=f"Step {trainer.step_count}: update w ← w − lr·dL/dw", title_justify="left")
-    headers = [h for h in PARAM_HEADERS if h != "slope (probe)"]
+    named = param_headers(trainer, short=False)  # "parameter  from→to": the cells name the joined nodes too
+    headers = [h for h, key in zip(named, PARAM_HEADERS) if key != "slope (probe)"]
     for h in headers:
-        params.add_column(h, justify="left" if h == "parameter" else "right")
+        params.add_column(h, justify="left" if h.startswith("parameter") else "right")
     rows = param_rows(trainer)
     for row in rows[:MAX_ROWS]:
         params.add_row(*(Text(c) for h, c in zip(PARAM_HEADERS, row.cells) if h != "slope (probe)"))

@@ -9,8 +9,18 @@ import numpy as np
 import pytest
 
 from nnsim.engine import ParamRef, param_refs
-from nnsim.present import explain
+from nnsim.present import (
+    PARAM_HEADERS,
+    explain,
+    fmt,
+    loss_formula,
+    param_headers,
+    param_rows,
+    sample_table,
+    term_header,
+)
 from nnsim.scenario import load
+from nnsim.scenario.reader import shipped
 
 WIDTH = 78
 N = r"\(?[−+]?(?:\d+(?:\.\d*)?(?:e[−+]\d+)?|inf|NaN)\)?"  # a printed number, maybe signed, maybe in ( )
@@ -373,4 +383,310 @@ def test_every_phase_explains_in_five_lines_even_when_the_numbers_blow_up(name):
                     lines = explain(t, ref, sample)
                     assert 2 <= len(lines) <= 5, lines
                     assert all(len(line) <= WIDTH for line in lines[:-1]), lines
+    assert t.stop.reason in ("diverged", "max_steps")
+
+
+# ----- the probe: nothing ahead of its phase, digits that make its arithmetic right, the lesson's table -----
+
+Y4X_X = np.arange(5.0)
+
+
+def y4x_loss(w: float) -> float:
+    """The worked example's loss Σ (w·x − 4x)², written here."""
+    return float(((w * Y4X_X - 4 * Y4X_X) ** 2).sum())
+
+
+def probe_numbers(lines: list[str]) -> dict[str, str]:
+    """The printed numbers of a probe explanation: L(w+ε), L(w−ε), 2ε and the slope (as printed), the
+    gradient backprop gives (if named)."""
+    text = " ".join(lines)
+    m = re.search(rf"slope ≈ \(({N}) − ({N})\) / ({N}) = ({N})", text)
+    assert m, text
+    found = dict(zip(("plus", "minus", "two_eps", "slope"), m.groups()))
+    b = re.search(rf"[Bb]ackprop gives dL/d\S+ = ({N})", text)
+    if b:
+        found["backprop"] = b.group(1)
+    return found
+
+
+def sig_digits(text: str) -> int:
+    """Significant digits shown in a printed number."""
+    mantissa = text.strip("()−+-").split("e")[0].replace(".", "").lstrip("0")
+    return max(len(mantissa), 1)
+
+
+def agrees(value: float, printed: str, digits: int) -> bool:
+    """``value`` rounds to the printed number at ``digits`` significant digits."""
+    shown = num(printed)
+    if shown == 0:
+        return abs(value) < 1e-300
+    return abs(value - shown) <= 0.5 * 10 ** (np.floor(np.log10(abs(shown))) - digits + 1) * (1 + 1e-9)
+
+
+def check_probe_arithmetic(lines: list[str], loss_plus: float, loss_minus: float, epsilon: float) -> dict[str, str]:
+    """The printed losses differ when they do, are the losses to their shown digits, and the slope is
+    (printed L+ − printed L−) / printed 2ε to its 6 shown digits, and the true slope too."""
+    from decimal import Decimal
+
+    got = probe_numbers(lines)
+    plus, minus = got["plus"], got["minus"].strip("()")
+    if loss_plus != loss_minus:
+        assert plus != minus, lines
+    assert agrees(loss_plus, plus, sig_digits(plus)) and agrees(loss_minus, minus, sig_digits(minus)), lines
+    assert num(got["two_eps"]) == pytest.approx(2 * epsilon, rel=1e-12)
+    as_printed = (Decimal(plus.replace("−", "-")) - Decimal(minus.replace("−", "-"))) / Decimal(got["two_eps"])
+    assert agrees(float(as_printed), got["slope"], 6), (lines, as_printed)
+    assert agrees((loss_plus - loss_minus) / (2 * epsilon), got["slope"], 6), lines
+    return got
+
+
+def test_the_probe_names_backprops_gradient_only_once_backprop_has_run():
+    t = load("y4x").trainer()
+    ref = param_refs(t.arch)[0]
+    gradient = float((2 * (2 * Y4X_X - 4 * Y4X_X) * Y4X_X).sum())  # dL/dw = Σ 2(y′ − y)·x at w = 2
+    assert gradient == -120
+    for phase in ("guess", "forward", "loss", "backward"):
+        if phase != "guess":
+            t.run_through(phase)
+        t.probe(ref)
+        lines = explain(t, ref)
+        assert lines[0] == "Nudge w by ε = 0.0001: L(2.0001) = 119.988, L(1.9999) = 120.012, L(2) = 120"
+        got = check_probe_arithmetic(lines, y4x_loss(2.0001), y4x_loss(1.9999), 1e-4)
+        assert (got["plus"], got["minus"], got["slope"]) == ("119.988", "120.012", "−120")
+        if phase == "backward":
+            assert lines[1].endswith(f"; backprop gives dL/dw = {gradient:g}".replace("-", "−")), lines
+        else:
+            assert "backprop gives" not in " ".join(lines) and "dL/dw" not in " ".join(lines), lines
+            assert lines[1].endswith("; run backprop to compare"), lines
+    # after the update, the gradients belong to w = 2, no longer the weight probed (3.2)
+    t.update()
+    t.probe(ref)
+    lines = explain(t, ref)
+    assert "backprop gives" not in " ".join(lines) and "run backprop to compare" in " ".join(lines)
+    check_probe_arithmetic(lines, y4x_loss(3.2001), y4x_loss(3.1999), 1e-4)
+    assert f"L(3.2001) = {y4x_loss(3.2001):.6g}" in lines[0]
+
+
+def softmax_np(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def hidden_loss(t, ref, value):
+    """hidden's mse with one parameter set to ``value``, by hand: tanh hidden layer, identity output."""
+    w, b = [a.copy() for a in t.params.weights], [a.copy() for a in t.params.biases]
+    (w if ref.kind == "w" else b)[ref.layer][ref.index] = value
+    p = np.tanh(t.data.x @ w[0] + b[0]) @ w[1] + b[1]
+    return float(((p - t.data.y) ** 2).sum() / t.data.y.size)
+
+
+def digits_loss(t, ref, value):
+    """digits' mean cross-entropy with one parameter set to ``value``, by hand: relu, softmax."""
+    w, b = [a.copy() for a in t.params.weights], [a.copy() for a in t.params.biases]
+    (w if ref.kind == "w" else b)[ref.layer][ref.index] = value
+    p = softmax_np(np.maximum(t.data.x @ w[0] + b[0], 0) @ w[1] + b[1])
+    return float(-(t.data.y * np.log(p)).sum() / len(p))
+
+
+@pytest.mark.parametrize("name", ["hidden", "digits"])
+def test_probe_digits_show_the_difference_and_the_slopes_arithmetic(name):
+    t = load(name).trainer()
+    t.run_through("backward")
+    refs = param_refs(t.arch)
+    top = [r for r in refs if r.layer == t.arch.n_layers - 1]
+    biggest = max(top, key=lambda r: abs(r.get(t.gradients)))  # a gradient that is not zero
+    loss = {"hidden": hidden_loss, "digits": digits_loss}[name]
+    for ref in (refs[0], refs[1], biggest):
+        t.probe(ref)
+        lines = explain(t, ref)
+        assert len(lines) <= 4 and all(len(line) <= WIDTH for line in lines), lines
+        w = ref.get(t.params)
+        plus, minus = loss(t, ref, w + 1e-4), loss(t, ref, w - 1e-4)
+        got = check_probe_arithmetic(lines, plus, minus, 1e-4)
+        close(got["backprop"], ref.get(t.gradients), digits=6)
+        # the TOTALs of the table are the explanation's numbers
+        st = sample_table(t, ref)
+        plus_col, minus_col = (st.headers.index(f"{term_header(t)} {ref.kind}{s}ε") for s in "+−")
+        assert st.total[plus_col].replace("-", "−") == got["plus"]
+        assert st.total[minus_col].replace("-", "−") == got["minus"].strip("()")
+    # the issue's nonsense: printed as equal although they differ
+    assert plus != minus
+
+
+def table_width(headers, rows, total, digits=6):
+    """The width the Samples and Parameters panes need: each column as wide as its widest cell, plus 2."""
+    widths = [len(h) for h in headers]
+    for row in [*rows, *([total] if total else [])]:
+        for k, cell in enumerate(row):
+            try:
+                cell = fmt(float(cell), digits) if digits < 6 and len(fmt(float(cell), digits)) < len(cell) else cell
+            except ValueError:
+                pass
+            widths[k] = max(widths[k], len(cell))
+    return sum(w + 2 for w in widths)
+
+
+def test_the_samples_table_sets_the_nudged_rows_side_by_side():
+    t = load("y4x").trainer()
+    ref = param_refs(t.arch)[0]
+    for phase in ("guess", "backward"):
+        if phase != "guess":
+            t.run_through(phase)
+        t.probe(ref)
+        st = sample_table(t, ref)
+        assert st.headers[-4:] == ["y′ w+ε", "(y′−y)² w+ε", "y′ w−ε", "(y′−y)² w−ε"]
+        for n, x in enumerate(Y4X_X):
+            cells = st.rows[n][-4:]
+            expected = [(2.0001 * x, (2.0001 * x - 4 * x) ** 2), (1.9999 * x, (1.9999 * x - 4 * x) ** 2)]
+            for (out, term), (out_cell, term_cell) in zip(expected, (cells[:2], cells[2:])):
+                assert float(out_cell) == pytest.approx(out, abs=1e-12) and float(term_cell) == pytest.approx(term)
+        assert st.rows[4][-4:] == ["8.0004", "63.9936", "7.9996", "64.0064"]  # the lesson's row x = 4
+        assert st.total[-4:] == ["", "119.988", "", "120.012"]
+        assert f"{y4x_loss(2.0001):.6g}" == "119.988" and f"{y4x_loss(1.9999):.6g}" == "120.012"
+        assert table_width(st.headers, st.rows, st.total) <= WIDTH  # the Samples pane at 80×24
+    assert st.headers[st.headers.index("(y′−y)²") + 1] == "dL/dw"  # backprop's share stays
+    t.update()  # any action ends the probe: its columns go
+    assert not any("ε" in h for h in sample_table(t, ref).headers)
+
+
+def test_the_nudged_columns_of_hidden_and_digits():
+    t = load("hidden").trainer()
+    t.run_through("loss")
+    ref = ParamRef("w", 0, (2, 1))
+    t.probe(ref)
+    st = sample_table(t, ref)
+    assert st.headers[-4:] == ["y′ w+ε", "(y′−y)²/n w+ε", "y′ w−ε", "(y′−y)²/n w−ε"]
+    w, b = [a.copy() for a in t.params.weights], [a.copy() for a in t.params.biases]
+    for sign, cols in ((1, slice(-4, -2)), (-1, slice(-2, None))):
+        w0 = w[0].copy()
+        w0[2, 1] += sign * 1e-4
+        p = np.tanh(t.data.x @ w0 + b[0]) @ w[1] + b[1]
+        for n in range(len(p)):
+            out_cell, term_cell = st.rows[n][cols]
+            close(out_cell, p[n, 0], 6)
+            close(term_cell, (p[n, 0] - t.data.y[n, 0]) ** 2 / len(p), 6)
+    t = load("digits").trainer()
+    t.run_through("forward")
+    ref = param_refs(t.arch)[-1]
+    t.probe(ref)
+    st = sample_table(t, ref)
+    # several outputs: the loss term per row only
+    assert st.headers[-2:] == ["−y·log y′/n b+ε", "−y·log y′/n b−ε"] and len(st.rows) == len(t.data)
+    b = [a.copy() for a in t.params.biases]
+    b[1][9] += 1e-4
+    p = softmax_np(np.maximum(t.data.x @ t.params.weights[0] + b[0], 0) @ t.params.weights[1] + b[1])
+    for n in (0, 1, len(p) - 1):
+        close(st.rows[n][-2], -(t.data.y[n] * np.log(p[n])).sum() / len(p), 6)
+
+
+# ----- the loss's formula says what the per-row column holds --------------------------------------------
+
+# each formula the screen may show, and the per-row terms it means for outputs p and targets y (n rows, k outputs)
+FORMULAS = {
+    "L = Σ (y′ − y)²": lambda p, y: ((p - y) ** 2).sum(axis=1),
+    "L = ½ Σ (y − y′)²": lambda p, y: 0.5 * ((p - y) ** 2).sum(axis=1),
+    "L = (1/nk) Σ (y′ − y)²": lambda p, y: ((p - y) ** 2).sum(axis=1) / y.size,
+    "L = −Σ y·log y′": lambda p, y: -(y * np.log(p)).sum(axis=1),
+    "L = −(1/n) Σ y·log y′": lambda p, y: -(y * np.log(p)).sum(axis=1) / len(y),
+    "L = −Σ [y·log y′ + (1−y)·log(1−y′)]": lambda p, y: -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(axis=1),
+    "L = −(1/n) Σ [y·log y′ + (1−y)·log(1−y′)]": lambda p, y: (
+        -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(axis=1) / len(y)
+    ),
+}
+
+
+def reductions():
+    """Every shipped scenario, and for a cross-entropy both its mean and its sum."""
+    for name in shipped():
+        s = load(name)
+        for mean in (True, False) if s.config.loss == "cross_entropy" else (False,):
+            yield name, mean
+
+
+@pytest.mark.parametrize(("name", "mean"), list(reductions()))
+def test_the_loss_formula_says_what_the_per_row_column_holds(name, mean):
+    t = load(name).trainer(mean=mean)
+    t.run_through("forward")
+    ref = param_refs(t.arch)[0]
+    next_line = explain(t, ref)[-1]
+    assert len(next_line) <= WIDTH
+    if "cross_entropy" in t.loss_fn.name:
+        assert "cross-entropy" in next_line and "square" not in next_line
+        assert ("the mean" in next_line) == mean
+    else:
+        assert "square" in next_line
+    t.loss()
+    formula = loss_formula(t)
+    assert formula in FORMULAS, formula
+    assert t.loss_fn.formula in FORMULAS  # the engine's text (the sum) is one of them too
+    p, y = t.forward_pass.output, t.data.y[t.forward_pass.rows]
+    terms = FORMULAS[formula](p, y)
+    assert t.loss_result.terms == pytest.approx(terms, rel=1e-9, abs=1e-15)  # the per-row column
+    assert terms.sum() == pytest.approx(t.loss_result.data_loss, rel=1e-9)
+    assert any(f"Error: {formula} " in line for line in explain(t, ref)), explain(t, ref)
+    st = sample_table(t, ref)
+    column = st.headers.index(term_header(t))
+    for n in (0, len(terms) - 1):
+        close(st.rows[n][column], terms[n], 6)
+    if mean:
+        assert "(1/n)" in formula and term_header(t).endswith("/n")
+        assert t.loss_result.terms.max() < 20 / len(terms)  # a row's share, already divided by n
+
+
+def test_digits_error_line_states_the_mean():
+    t = load("digits").trainer()
+    t.run_through("loss")
+    n = len(t.data)
+    p, y = t.forward_pass.output, t.data.y
+    mean = -(y * np.log(p)).sum() / n
+    line = next(line for line in explain(t, param_refs(t.arch)[0]) if line.startswith("Error:"))
+    assert line == f"Error: L = −(1/n) Σ y·log y′ over n = {n} samples = {mean:.6g}"
+
+
+# ----- parameters named by their ends -----------------------------------------------------------------
+
+
+def test_parameters_are_named_by_the_nodes_they_join():
+    t = load("hidden").trainer()
+    rows = param_rows(t)
+    cells = {row.ref: row.cells[0] for row in rows}
+    inputs = ["x1", "x2", "x3", "x4"]
+    for i, x in enumerate(inputs):
+        for j in range(2):
+            assert cells[ParamRef("w", 0, (i, j))] == f"w[0][{i},{j}] {x}→h{j + 1}"
+    assert cells[ParamRef("b", 0, (1,))] == "b[0][1] h2"
+    assert cells[ParamRef("w", 1, (1, 0))] == "w[1][1,0] h2→y′"
+    assert cells[ParamRef("b", 1, (0,))] == "b[1][0] y′"
+    assert param_headers(t)[0] == "param  from→to" and len(param_headers(t)) == len(rows[0].cells)
+    y4x = load("y4x").trainer()
+    assert param_rows(y4x)[0].cells[0] == "w" and param_headers(y4x)[0] == "param"
+    assert param_headers(y4x, short=False) == PARAM_HEADERS
+
+
+def test_hiddens_parameters_fit_78_columns_with_every_column():
+    t = load("hidden").trainer()
+    t.run_through("backward")
+    t.probe(param_refs(t.arch)[0])
+    before = [row.cells for row in param_rows(t)]
+    t.update()
+    after = [row.cells for row in param_rows(t)]
+    for cells in (before, after):
+        # as the TUI's table narrows its numbers: 6 significant digits, or fewer (at least 3) to fit
+        assert min(table_width(param_headers(t), cells, None, d) for d in (6, 5, 4, 3)) <= WIDTH
+    assert all(before[0][1:5]) and all(after[0][4:])  # value, dL/dw, slope, lr; lr, change, new
+
+
+@pytest.mark.parametrize("name", ["y4x", "hidden", "xor"])
+def test_the_probe_explains_in_short_lines_as_the_numbers_blow_up(name):
+    t = load(name).trainer(learning_rate=1e4, max_steps=30)
+    refs = param_refs(t.arch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning from the explanation's own arithmetic
+        while t.stop is None:
+            t.next()
+            for ref in (refs[0], refs[-1]):
+                t.probe(ref)
+                lines = explain(t, ref)
+                assert 2 <= len(lines) <= 4 and all(len(line) <= WIDTH for line in lines), lines
+                sample_table(t, ref).rows[0]
     assert t.stop.reason in ("diverged", "max_steps")

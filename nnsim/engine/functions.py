@@ -101,7 +101,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
-        "L = −Σ [y·log y′ + (1 − y)·log(1 − y′)]",
+        "L = −Σ [y·log y′ + (1−y)·log(1−y′)]",
         lambda p, y, mean: _cross_entropy(p, y, mean, binary=True),
     ),
 }

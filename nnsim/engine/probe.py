@@ -1,7 +1,9 @@
 """The nudge test: move one parameter a little and watch the loss; the slope without calculus.
 
 At w = 2 in the worked example, L(2.0001) = 119.988 and L(1.9999) = 120.012, so the slope is
-(119.988 − 120.012) / 0.0002 = −120, the same number backprop gives.
+(119.988 − 120.012) / 0.0002 = −120, the same number backprop gives. The probe keeps every row's
+y′ and loss term at w + ε and at w − ε too, so a table can set them side by side as the lesson does
+(row x = 4: y′ = 8.0004 and (y′ − y)² = 63.9936 at w = 2.0001).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .network import ParamRef, param_refs
+from .functions import penalty
+from .network import ParamRef, Params, forward, param_refs
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -19,9 +22,17 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Probe:
-    """The nudge test for one parameter: L(w−ε), L(w), L(w+ε), the slope and the analytic dL/dw."""
+    """The nudge test for one parameter: L(w−ε), L(w), L(w+ε), the slope and the analytic dL/dw.
+
+    ``rows`` are the dataset rows the losses are over (``trainer.probe_rows()``, in that order);
+    ``outputs_minus``/``outputs_plus`` hold each row's outputs y′ (rows × outputs) and
+    ``terms_minus``/``terms_plus`` each row's loss term at w − ε and at w + ε: the terms sum to
+    ``loss_minus``/``loss_plus`` less the regularisation penalty (which is not a row's).
+    ``analytic`` is backprop's dL/dw at the current parameters on the same rows, computed whatever
+    phase the step is in: a view names it only once backprop has run.
+    """
 
     ref: ParamRef
     value: float
@@ -30,23 +41,52 @@ class Probe:
     loss: float
     loss_plus: float
     analytic: float
+    rows: Array
+    outputs_minus: Array
+    outputs_plus: Array
+    terms_minus: Array
+    terms_plus: Array
 
     @property
     def slope(self) -> float:
         return (self.loss_plus - self.loss_minus) / (2.0 * self.epsilon)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Probe):
+            return NotImplemented
+        scalars = ("ref", "value", "epsilon", "loss_minus", "loss", "loss_plus", "analytic")
+        arrays = ("rows", "outputs_minus", "outputs_plus", "terms_minus", "terms_plus")
+        return all(getattr(self, f) == getattr(other, f) for f in scalars) and all(
+            np.array_equal(getattr(self, f), getattr(other, f), equal_nan=True) for f in arrays
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _at(trainer: Trainer, params: Params, rows: Array) -> tuple[Array, Array, float]:
+    """Each row's outputs and loss term with ``params`` on ``rows``, and the loss (with the penalty)."""
+    x, y = trainer.data.x[rows], trainer.data.y[rows]
+    c = trainer.config
+    with np.errstate(all="ignore"):
+        out = forward(trainer.arch, params, x, rows).output
+        terms = trainer.loss_fn.terms(out, y, c.mean)[0]
+        return out, terms, float(terms.sum()) + penalty(params.weights, c.l2, c.l1)
+
 
 def probe(trainer: Trainer, ref: ParamRef, epsilon: float) -> Probe:
-    """L at w − ε, w and w + ε on this step's batch, and backprop's dL/dw to compare."""
-    rows = trainer.probe_rows()
+    """L at w − ε, w and w + ε on this step's batch, each row's y′ and loss term at w ± ε, and backprop's dL/dw."""
+    rows = np.asarray(trainer.probe_rows()).copy()
     value = ref.get(trainer.params)
     nudged = trainer.params.copy()
-    losses = []
-    for v in (value - epsilon, value, value + epsilon):
-        ref.set(nudged, v)
-        losses.append(trainer.loss_at(nudged, rows))
+    ref.set(nudged, value - epsilon)
+    out_minus, terms_minus, loss_minus = _at(trainer, nudged, rows)
+    ref.set(nudged, value + epsilon)
+    out_plus, terms_plus, loss_plus = _at(trainer, nudged, rows)
+    loss = trainer.loss_at(trainer.params, rows)
     g = trainer.analytic_gradients(trainer.params, rows)
-    return Probe(ref, value, epsilon, losses[0], losses[1], losses[2], ref.get(g))
+    return Probe(
+        ref, value, epsilon, loss_minus, loss, loss_plus, ref.get(g), rows, out_minus, out_plus, terms_minus, terms_plus
+    )
 
 
 def loss_curve(trainer: Trainer, ref: ParamRef, values: Array) -> Array:
