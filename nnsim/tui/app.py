@@ -190,6 +190,7 @@ class NNSimApp(App[None]):
             self.query_one(f"#{name}").border_title = f"{pane_key(name)} {title}"
         self.set_reactive(NNSimApp.pane, self._first_pane())
         self.set_reactive(NNSimApp.selected_sample, self._first_sample())
+        self.set_reactive(NNSimApp.selected_param, self._first_param())
         self._param_chosen = False
         self._deep()
         self.refresh_view()
@@ -221,6 +222,15 @@ class NNSimApp(App[None]):
     def _first_pane(self) -> str:
         """On a small terminal a network with hidden layers gets the room; the worked example starts on its table."""
         return "network" if self.trainer.arch.n_layers > 1 else "samples"
+
+    def _first_param(self) -> int:
+        """The weight shown first: from the first sample's largest input to the first node (digits:
+        a pixel with ink, not the blank corner whose every gradient is 0)."""
+        x = self.trainer.data.x
+        if not len(x) or self.trainer.arch.n_params == 1:
+            return 0
+        i = int(np.argmax(np.abs(x[self._first_sample()])))
+        return self.refs.index(ParamRef("w", 0, (i, 0)))
 
     def _first_sample(self) -> int:
         """The row shown first: the one with the most input (y4x: x = 4, not x = 0 whose every product is 0)."""
@@ -593,9 +603,9 @@ class NNSimApp(App[None]):
         self.scenario = scenario
         self.trainer = scenario.trainer()
         self.refs = param_refs(scenario.arch)
-        self.set_reactive(NNSimApp.selected_param, 0)
         self._param_chosen = False
         self.set_reactive(NNSimApp.selected_sample, self._first_sample())
+        self.set_reactive(NNSimApp.selected_param, self._first_param())
         self._deep()
         self.pane = self._first_pane()
         self.refresh_view()

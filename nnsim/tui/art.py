@@ -317,9 +317,10 @@ def plot(
     for label, row in zip(labels, rows):
         lines.append(Runs([Segment(label.rjust(label_w) + "┤", DIM)]) + row)
     left, right = fmt(xlo, 4), fmt(xhi, 4)
-    if len(left) + len(right) + 1 > plot_w:
+    if len(left) + len(right) + 2 > plot_w:
         left, right = fmt(xlo, 2), fmt(xhi, 2)
-    axis = left + " " * max(plot_w - len(left) - len(right), 1) + right
+    # the last column stays free: a number against a pane's edge reads as cut
+    axis = left + " " * max(plot_w - 1 - len(left) - len(right), 1) + right
     lines.append(Text(" " * (label_w + 1) + axis, style=DIM, no_wrap=True))
     return lines
 

@@ -406,6 +406,6 @@ def _with_y_axis(rows: list[Runs], label_w: int, y_range: tuple[float, float]) -
 
 def _x_axis(label_w: int, cols: int, x_range: tuple[float, float], name: str) -> Text:
     left, right = fmt(x_range[0], 3), fmt(x_range[1], 3)
-    gap = cols - len(left) - len(right)
+    gap = cols - 1 - len(left) - len(right)  # the last column stays free: a number at a pane's edge reads as cut
     middle = name.center(gap) if gap >= len(name) + 2 else " " * max(gap, 1)
     return Text(" " * (label_w + 1) + left + middle + right, style=DIM, no_wrap=True)

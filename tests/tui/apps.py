@@ -60,11 +60,13 @@ def recorded_notifications(app) -> list[tuple[str, str]]:
     return seen
 
 
-# A number cut short: a digit against a pane's border, a scrollbar or an ellipsis, or an exponent
-# without its digits ("7.03687e-0│", "2.11106e-", "loss 2.35…"). Tables pad every cell with a
-# space and pictures keep a column free, so a number that ends at the edge was cut.
-_EDGE = "│┃▏▕▁▂▃▄▅▆▇█▉▊▋▌▍▎…"
-CUT_NUMBER = re.compile(rf"\d[{_EDGE}]|\d[eE](?![-+−]?\d)")
+# A number cut short: a digit against a pane's right border (the line's end, or the next pane's
+# border), a scrollbar or an ellipsis, or an exponent without its digits ("7.03687e-0│",
+# "2.11106e-", "loss 2.35…"). Tables pad every cell with a space and pictures keep their last
+# column free, so a number that ends at the edge was cut. (A picture's axis │ after a label is not
+# an edge: it is followed by the picture.)
+_BARS = "▁▂▃▄▅▆▇▉▊▋▌▍▎▏▕…"
+CUT_NUMBER = re.compile(rf"\d│(?=\s*$|[│╭╰])|\d[{_BARS}]|\d[eE](?![-+−]?\d)")
 
 
 def cut_numbers(text: str) -> list[str]:

@@ -377,7 +377,7 @@ async def test_the_loss_pane_reads_w_7_and_270_at_80x24(tmp_path):
 
     app = make_app("y4x", tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f")
+        await pilot.press("f", "4")  # 4: the Loss pane
         await pilot.pause()
         text = screen_text(app)
         assert "L(7) = 270" in text  # 30·(7 − 4)² under the right end of the w axis
@@ -391,7 +391,7 @@ async def test_the_loss_pane_plots_accuracy_and_test_loss_for_a_classifier(tmp_p
     from .apps import make_app, screen_text
 
     app = make_app("circle", tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(200, 50)) as pilot:
         await pilot.press("s", "s", "f")
         await pilot.pause()
         last = app.trainer.score_history()[-1]

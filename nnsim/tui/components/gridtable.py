@@ -28,9 +28,9 @@ from ..actions import bindings
 FULL, FEWEST = 6, 3  # significant digits: as the rows are written, and the fewest a narrow table shows
 
 
-def shorter(cell: str, digits: int) -> str:
-    """A number's cell with at most ``digits`` significant digits; other cells as they are."""
-    if digits >= FULL or not cell or not (cell[0].isdigit() or cell[0] in "-.+"):
+def shorter(cell: str, digits: int | None) -> str:
+    """A number's cell with at most ``digits`` significant digits (None: all); other cells as they are."""
+    if digits is None or not cell or not (cell[0].isdigit() or cell[0] in "-.+"):
         return cell
     try:
         value = float(cell)
@@ -83,7 +83,8 @@ class GridTable(ScrollView, can_focus=True):
         self.rows: Sequence[Sequence[str]] = []
         self.total: list[str] | None = None
         self.widths: list[int] = []
-        self.digits = FULL
+        self.digits: int | None = FULL
+        self.total_digits: int | None = None
         """Significant digits the numbers are shown with: fewer when the table is too narrow for them."""
         self.sticky = False
         """Columns only grow (auto-play): they do not jump about from one frame to the next."""
@@ -114,18 +115,20 @@ class GridTable(ScrollView, can_focus=True):
         """Grow the columns to fit the rows on screen (and the TOTAL row), with as many digits as fit."""
         top = self.scroll_offset.y
         seen = [self.rows[i] for i in range(top, min(top + max(self.view_height, 1) + 1, len(self.rows)))]
-        if self.total:
-            seen.append(self.total)
         room = self.scrollable_content_region.width
-        base = list(self.widths)
-        for digits in range(FULL, FEWEST - 1, -1):
-            widths = list(base)
-            for row in seen:
+        # the rows give up digits first; the TOTALs keep theirs as long as they can (the probe's
+        # L(w+ε) and L(w−ε) differ only in their last digits)
+        tries: list[tuple[int | None, int | None]] = [(d, None) for d in range(FULL, FEWEST - 1, -1)]
+        tries += [(FEWEST, t) for t in range(2 * FULL, FEWEST - 1, -1)]
+        for digits, total_digits in tries:
+            widths = list(self.widths)
+            for row in [*seen, *([self.total] if self.total else [])]:
+                d = total_digits if row is self.total else digits
                 for k, cell in enumerate(row):
-                    widths[k] = max(widths[k], len(shorter(cell, digits)))
+                    widths[k] = max(widths[k], len(shorter(cell, d)))
             if not room or sum(w + 2 for w in widths) <= room:
                 break
-        self.widths, self.digits = widths, digits
+        self.widths, self.digits, self.total_digits = widths, digits, total_digits
         size = Size(sum(w + 2 for w in widths), len(self.rows) + 1 + (1 if self.total else 0))
         if size != self.virtual_size:
             self.virtual_size = size
@@ -134,10 +137,10 @@ class GridTable(ScrollView, can_focus=True):
         super().watch_scroll_y(old, new)
         self._fit_widths()
 
-    def _line(self, cells: Sequence[str]) -> str:
+    def _line(self, cells: Sequence[str], digits: int | None) -> str:
         out = []
         for k, (cell, w) in enumerate(zip(cells, self.widths)):
-            cell = shorter(cell, self.digits)
+            cell = shorter(cell, digits)
             out.append(" " + (cell.ljust(w) if k == 0 and self.left_first else cell.rjust(w)) + " ")
         return "".join(out)
 
@@ -154,14 +157,14 @@ class GridTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         if y == 0:
-            text, style = self._line(self.headers), self._style("grid--header")
+            text, style = self._line(self.headers, None), self._style("grid--header")
         elif self.total and y == self.view_height - 1:
-            text, style = self._line(self.total), self._style("grid--total")
+            text, style = self._line(self.total, self.total_digits), self._style("grid--total")
         else:
             index = scroll_y + y - 1
             if index >= len(self.rows) or y > self.body_height:
                 return Strip.blank(width, self._style(""))
-            text = self._line(self.rows[index])
+            text = self._line(self.rows[index], self.digits)
             if index == self.cursor:
                 style = self._style("grid--cursor")
             elif index % 2:

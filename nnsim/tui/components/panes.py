@@ -220,9 +220,10 @@ class LossPane(Picture):
             lefts = [f"◆ min L({at}) = {low}", f"◆ L({at}) = {low}", ""]
             if c.trail:
                 lefts.insert(0, f"{lefts[0]} · ∘ past w")
-        left = next((t for t in lefts if len(t) + 1 + len(right) <= width), "")
-        legend = left + " " * max(width - len(left) - len(right), 1) + right
-        if len(legend) > width:
+        room = width - 1  # the last column stays free: a number against the pane's edge reads as cut
+        left = next((t for t in lefts if len(t) + 1 + len(right) <= room), "")
+        legend = left + " " * max(room - len(left) - len(right), 1) + right
+        if len(legend) > room:
             legend = right
         lines.append(Text(legend, style=DIM, no_wrap=True))
         return lines

@@ -6,12 +6,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from ...engine import ParamRef, Trainer
-from ...present import PARAM_HEADERS, LazyRows, param_rows, sample_table
+from ...present import LazyRows, param_headers, param_rows, sample_table
 from ..actions import bindings
 from ..messages import ParamSelected, SampleSelected
 from .gridtable import GridTable
-
-SHORT_PARAM_HEADERS = {"parameter": "param", "slope (probe)": "slope", "new value": "new"}
 
 
 class SamplesPane(Vertical):
@@ -76,7 +74,7 @@ class ParamsPane(Vertical):
         self._indices = [k for k, ref in enumerate(refs) if layer is None or ref.layer == layer]
         rows = param_rows(trainer, [refs[k] for k in self._indices])
         table = self.query_one(ParamsTable)
-        headers = [SHORT_PARAM_HEADERS.get(h, h) for h in PARAM_HEADERS]
+        headers = param_headers(trainer)
         table.set_data(headers, LazyRows(len(rows), lambda n: rows[n].cells))
         if layer is None:
             self.border_subtitle = f"{len(rows)} parameter{'s' if len(rows) != 1 else ''}"
