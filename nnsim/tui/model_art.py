@@ -330,7 +330,7 @@ def plane_map(
     legend = Text(no_wrap=True, overflow="ellipsis")
     y = names[2]
     if mode == "none":
-        legend.append(f"{y}′ {fmt(lo, 3)} ' ░▒▓█' {fmt(hi, 3)} · ● {y} > {fmt(mid, 3)} · ○ {y} < {fmt(mid, 3)}")
+        legend.append(f"{y}′ {fmt(lo, 3)} [ ░▒▓█] {fmt(hi, 3)} · ● {y} > {fmt(mid, 3)} · ○ {y} < {fmt(mid, 3)}")
     else:
         legend.append(f"{y}′ ")
         legend.append(f"{fmt(lo, 3)} ", Style(color=level_colour(0.0, mode)))
@@ -374,13 +374,22 @@ def confusion_table(
     cell = max(max(len(str(int(m.max()))) if m.size else 1, max(len(n) for n in names)) + 1, 3)
     head_w = max(len(n) for n in names) + 1
     need_w, need_h = head_w + 1 + cell * k, k + 2
+    title = "confusion: actual ↓ · predicted →"
+    beside = need_w + 2 + len(title) < width  # the title beside the column names: one line less
+    if beside:
+        need_h -= 1
     if need_w > width or need_h > height:
         return [Text(f"(the confusion matrix needs {need_w}×{need_h}: m maximizes the pane)", style=DIM)]
     colour = mode != "none"
     right = Style(color="green", bold=True) if colour else Style(reverse=True)
     wrong = Style(color="red") if colour else Style()
-    lines: list[Line] = [Text("confusion: actual ↓ · predicted →", style=BOLD, no_wrap=True, overflow="ellipsis")]
-    lines.append(Text(" " * (head_w + 1) + "".join(n.rjust(cell) for n in names), style=DIM, no_wrap=True))
+    head = Text(" " * (head_w + 1) + "".join(n.rjust(cell) for n in names), style=DIM, no_wrap=True)
+    lines: list[Line] = []
+    if beside:
+        head.append("  ").append(title, style=BOLD)
+    else:
+        lines.append(Text(title, style=BOLD, no_wrap=True, overflow="ellipsis"))
+    lines.append(head)
     for i in range(k):
         segments = [Segment(names[i].rjust(head_w) + "│", DIM)]
         for j in range(k):

@@ -211,7 +211,7 @@ def test_no_color_map_shades_by_level_without_colour(xor_map):
             level = (values[2 * r, c] + values[2 * r + 1, c]) / 2  # outputs from 0 to 1
             assert abs(shades.index(ch) - level * 4) <= 0.6, (r, c, ch, level)
     assert [ch for (ch, _), _ in sample_cells(lines, t, layout)] == ["○", "●", "●", "○"]
-    assert "█" in "".join(plain(line) for line in lines) and "0 ' ░▒▓█' 1" in plain(lines[-1])
+    assert "█" in "".join(plain(line) for line in lines) and "0 [ ░▒▓█] 1" in plain(lines[-1])
 
 
 def test_the_map_is_fast(xor_map):
