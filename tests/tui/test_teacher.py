@@ -171,3 +171,33 @@ async def test_a_parameter_the_person_chose_stays_chosen(tmp_path):
         assert app.selected_param == 2
         await pilot.press("f", "b")
         assert app.selected_param == 2
+
+
+async def test_the_probe_names_backprops_gradient_only_once_backprop_has_run(tmp_path):
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        text = screen_text(app)
+        # the lesson's numbers: L(2.0001) = 119.988, L(1.9999) = 120.012, slope −120
+        assert "L(2.0001) = 119.988" in text and "L(1.9999) = 120.012" in text and "= −120" in text
+        assert "backprop gives" not in text
+        await pilot.press("f", "b", "e")
+        assert "backprop gives dL/dw = −120" in screen_text(app)
+
+
+async def test_column_widths_shrink_back_after_a_reset(tmp_path):
+    """A diverging run widens the columns; back at w = 2 they fit the numbers shown again."""
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")  # the Parameters pane
+        table = app.query_one("#params-table")
+        narrow = sum(table.widths)
+        await type_number(pilot, "l", "1")
+        for _ in range(6):
+            await pilot.press("s")
+        await pilot.pause()
+        assert sum(table.widths) > narrow + 10  # numbers like −8.43611e+10
+        await pilot.press("r")
+        await pilot.pause()
+        assert sum(table.widths) == narrow
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no horizontal scrollbar

@@ -1,0 +1,68 @@
+"""The layout: every pane on a big terminal, one at a time (keys 1–5) on a small one; the Network
+pane answers the arrow keys; m fills the screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnsim.tui.topology import move
+
+from .apps import make_app, screen_text
+
+
+@pytest.mark.parametrize(("name", "first"), [("hidden", "network"), ("y4x", "samples")])
+async def test_a_small_terminal_shows_one_pane_at_a_time(tmp_path, name, first):
+    app = make_app(name, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.pane == first
+        panes = [("1", "network", "1 Network"), ("3", "params", "3 Parameters"), ("5", "model", "5 Model")]
+        for key, pane, title in panes:
+            await pilot.press(key)
+            await pilot.pause()
+            shown = [p.id for p in app.query(".pane") if p.display and p.region.area]
+            assert shown == [pane]
+            assert title in screen_text(app).splitlines()[2]  # the pane's border, under the tab strip
+            assert app.query_one(f"#{pane}").region.width == 80
+
+
+async def test_a_big_terminal_shows_every_pane(tmp_path):
+    app = make_app("hidden", tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert {p.id for p in app.query(".pane") if p.region.area} == {"network", "samples", "params", "loss", "model"}
+        assert not app.query_one("#tabs").region.area
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert [p.id for p in app.query(".pane") if p.region.area] == ["network"]
+
+
+async def test_arrows_in_the_network_pane_select_and_the_tables_follow(tmp_path):
+    app = make_app("hidden", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f", "b")
+        app.selected_param = 0  # w[0][0,0], x1 → h1
+        assert app.screen.focused.id == "network"
+        for key in ["down", "right", "up"]:
+            expected = move(app.trainer.arch, app.ref, key)
+            await pilot.press(key)
+            assert app.ref == expected
+        # the Parameters table's cursor and the Samples table's gradient column follow
+        await pilot.press("3")
+        table = app.query_one("#params-table")
+        assert table.cursor == app.selected_param
+        await pilot.press("2")
+        assert f"dL/d{app.ref.label()}" in screen_text(app)
+        # the chain rule is about the selected weight
+        assert "dL/dw(" in screen_text(app) or "dL/db(" in screen_text(app)
+
+
+async def test_m_fills_the_screen_with_the_pane(tmp_path):
+    app = make_app("digits", tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f", "1", "m")
+        await pilot.pause()
+        network = app.query_one("#network")
+        assert network.region.width == 120 and network.region.height == 40
+        await pilot.press("m")
+        await pilot.pause()
+        assert network.region.height < 40
