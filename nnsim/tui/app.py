@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import os
 import time
@@ -27,6 +28,7 @@ from textual.worker import get_current_worker
 from .. import GUEST_ENV
 from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, param_refs
 from ..export import export
+from ..present import fmt
 from ..scenario import Scenario, ScenarioError, shipped
 from ..text import visible
 from .actions import (
@@ -89,6 +91,9 @@ SPEEDS = (
     Speed(12000),
 )
 DEFAULT_SPEED = 3  # two steps a second: a class sees the loss fall, step by step
+SPEED_SHOWN = 3.0  # seconds a new speed stays on the status line while auto-play is paused
+GROWING = 3  # steps in a row the loss must grow (by over 10% each) for the notice to warn of a divergence
+NOTICE_SECONDS = 3.0  # how long a notification stays (Textual's 5 s hid the explanation under it too long)
 FRAME = 1 / 12  # seconds between auto-play frames (12 frames per second: at least 10 on a busy machine)
 FRAME_BUDGET = 0.05  # seconds of training per frame at most, so keys stay responsive
 MAX_NOTICES = 4  # notifications on screen at once; the oldest goes first
@@ -165,6 +170,7 @@ class NNSimApp(App[None]):
         self.refs: list[ParamRef] = param_refs(scenario.arch)
         self.keys = keys
         self.export_dir = export_dir or Path.cwd()
+        self._speed_shown_until = 0.0  # time.monotonic() until which the status line shows a new speed
 
     # ----- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -298,7 +304,9 @@ class NNSimApp(App[None]):
         notice = self.query_one("#notice", Static)
         stop = t.stop
         diverged = stop is not None and stop.reason == StopReason.DIVERGED
-        notice.display = diverged
+        growing = None if stop is not None else self._growing()
+        notice.display = diverged or growing is not None
+        notice.set_class(growing is not None, "-warning")
         if diverged:
             assert stop is not None
             notice.update(
@@ -307,6 +315,21 @@ class NNSimApp(App[None]):
                     f"{after_stop(StopReason.DIVERGED)}. Undo goes back to the step with the lowest loss."
                 )
             )
+        elif growing is not None:
+            notice.update(Text(growing))
+
+    def _growing(self) -> str | None:
+        """A warning when the loss has grown GROWING steps in a row (before it overflows and stops)."""
+        losses = [score.loss for score in self.trainer.score_history()[-(GROWING + 1) :]]
+        if len(losses) <= GROWING or not all(math.isfinite(v) for v in losses):
+            return None
+        if not all(b > a * 1.1 for a, b in itertools.pairwise(losses)):
+            return None
+        path = " → ".join(fmt(v, 3) for v in losses)
+        return (
+            f"⚠ The loss has grown {GROWING} steps in a row ({path}): the learning rate "
+            f"{self.trainer.learning_rate:g} is too large here. {hint('lr_down', 'reset', capital=True)}."
+        )
 
     def watch_selected_sample(self) -> None:
         if not self.query(TopologyPane):  # none while the app is shutting down
@@ -410,7 +433,8 @@ class NNSimApp(App[None]):
                 break
         self.notify(
             f"Back {was - t.step_count} steps, to step {t.step_count}: the lowest loss of the run. "
-            f"{hint('lr_down', capital=True)}, then {phase_keys(t.next_phase)}.",
+            f"{hint('lr_down', capital=True)}, then {phase_keys(t.next_phase)}. "
+            "If the loss grows again, lower it again.",
             title="Undone",
         )
 
@@ -474,8 +498,7 @@ class NNSimApp(App[None]):
     def action_reset(self) -> None:
         """r: back to the scenario's starting parameters and learning rate, step 0 (undoable)."""
         self.playing = False
-        self.trainer.reset()
-        self.notify(f"Reset to the scenario's start: step 0. {hint('undo', capital=True)}.")
+        self.trainer.reset()  # the status line's "step 0" and the explanation say so; z undoes it
         self.refresh_view()
 
     def action_probe(self) -> None:
@@ -511,13 +534,15 @@ class NNSimApp(App[None]):
         self.speed = max(self.speed - 1, 0)
 
     def watch_speed(self) -> None:
+        """The new speed on the status line: all along while playing, for a few seconds when paused."""
+        self._speed_shown_until = time.monotonic() + SPEED_SHOWN
         self._show_status()
-        if not self.playing:
-            self.notify(f"Auto-play speed: {SPEEDS[self.speed]} ({hint('play')}).")
+        self.set_timer(SPEED_SHOWN + 0.05, self._show_status)
 
     def _show_status(self) -> None:
+        shown = self.playing or time.monotonic() < self._speed_shown_until
         self.query_one(StatusBar).show(
-            self.scenario.name, self.trainer, self.playing, str(SPEEDS[self.speed]), self.exporting
+            self.scenario.name, self.trainer, self.playing, str(SPEEDS[self.speed]) if shown else "", self.exporting
         )
 
     def _tick(self) -> None:
@@ -685,6 +710,7 @@ class NNSimApp(App[None]):
         """Textual's notification, shown literally: no markup (unless asked for), control characters escaped."""
         if not markup:
             message, title = visible(message), visible(title)
+        timeout = NOTICE_SECONDS if timeout is None else timeout
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_notify(self, event: Notify) -> None:

@@ -201,3 +201,18 @@ async def test_column_widths_shrink_back_after_a_reset(tmp_path):
         await pilot.pause()
         assert sum(table.widths) == narrow
         assert table.virtual_size.width <= table.scrollable_content_region.width  # no horizontal scrollbar
+
+
+async def test_a_growing_loss_is_warned_of_before_it_overflows(tmp_path):
+    """At lr 0.1 y4x's loss grows 25-fold a step (w − 4 is multiplied by 1 − 0.1·60 = −5)."""
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("plus", "plus", "plus", "s", "s", "s")
+        notice = app.query_one("#notice")
+        assert not notice.display  # two growths so far: 120 → 3000 → 75000
+        await pilot.press("s")
+        text = str(notice.content)
+        assert notice.display and "grown 3 steps in a row (120 → 3e+03 → 7.5e+04 → 1.88e+06)" in text
+        assert "press - to lower the learning rate" in text.lower()
+        await pilot.press("minus", "minus", "minus", "s", "s")  # 0.01: the loss of the next step shrinks
+        assert not notice.display

@@ -300,9 +300,9 @@ class StatusBar(Static):
             t.append(f"acc {percent(scores[-1].accuracy)}")
             if scores[-1].test_accuracy is not None and detail >= 0:
                 t.append(f" (test {percent(scores[-1].test_accuracy)})")
-        if stop is None and playing:
+        if stop is None and speed:
             t.append(" │ ", style="dim")
-            t.append(f"▶ {speed}", style="bold cyan")
+            t.append(f"▶ {speed}" if playing else f"speed {speed}", style="bold cyan")
         if exporting is not None:
             done, total = exporting
             t.append(" │ ", style="dim")
