@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from .engine import ParamRef, Phase, Probe, StopReason, Trainer, param_refs
+from .engine.actions import Reset, SetParam
 from .text import visible
 
 MAX_NAMED_INPUTS = 4  # more inputs than this are summarised rather than given a column each
@@ -122,6 +123,8 @@ def term_header(trainer: Trainer) -> str:
 def loss_formula(trainer: Trainer) -> str:
     """The loss's formula as the per-row column holds it: a mean cross-entropy says its 1/n."""
     formula = trainer.loss_fn.formula
+    if trainer.arch.sizes[-1] == 1:
+        formula = formula.replace("(1/nk)", "(1/n)")  # k outputs: one here, so the mean is over the n rows
     if trainer.loss_fn.name in CROSS_ENTROPY and trainer.config.mean:
         if "L = −Σ" in formula:
             return formula.replace("L = −Σ", "L = −(1/n) Σ", 1)
@@ -718,7 +721,22 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
     lines: list[str] = []
     if trainer.probe_result is not None:
         return probe_text(trainer, trainer.probe_result)
-    if phase == Phase.GUESS:
+    last = trainer.last_action
+    if isinstance(last, SetParam) and trainer.stop is None:
+        if plain:
+            lines.append(f"You set w = {_m(last.value)}, so the model is y′ = {_m(last.value)}·x.")
+        else:
+            lines.append(f"You set {param_name(trainer, last.param)} = {_m(last.value)}; the others stay.")
+        lines.append("Next, forward propagation with it: compute y′ for every row.")
+    elif isinstance(last, Reset):
+        first = f": w = {_m(ref.get(trainer.params))}" if plain else ""
+        rate = _m(trainer.learning_rate)
+        lines.append(f"Reset: the scenario's first parameters{first} and learning rate {rate}, step 0.")
+        lines.append("Next, forward propagation: compute y′ for every row.")
+    elif phase == Phase.UPDATE and up is None:  # a value typed after an update, then another change
+        lines.append(f"Step {trainer.step_count}: parameters set by hand since the last update.")
+        lines.append("Next, forward propagation: compute y′ for every row.")
+    elif phase == Phase.GUESS:
         if plain:
             w = ref.get(trainer.params)
             lines.append(f"Random guess: start somewhere, w = {_m(w)}, so the model is y′ = {_m(w)}·x.")

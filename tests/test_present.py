@@ -586,6 +586,7 @@ FORMULAS = {
     "L = Σ (y′ − y)²": lambda p, y: ((p - y) ** 2).sum(axis=1),
     "L = ½ Σ (y − y′)²": lambda p, y: 0.5 * ((p - y) ** 2).sum(axis=1),
     "L = (1/nk) Σ (y′ − y)²": lambda p, y: ((p - y) ** 2).sum(axis=1) / y.size,
+    "L = (1/n) Σ (y′ − y)²": lambda p, y: ((p - y) ** 2).sum(axis=1) / len(y),  # one output: k = 1
     "L = −Σ y·log y′": lambda p, y: -(y * np.log(p)).sum(axis=1),
     "L = −(1/n) Σ y·log y′": lambda p, y: -(y * np.log(p)).sum(axis=1) / len(y),
     "L = −Σ [y·log y′ + (1−y)·log(1−y′)]": lambda p, y: -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(axis=1),

@@ -216,3 +216,17 @@ async def test_a_growing_loss_is_warned_of_before_it_overflows(tmp_path):
         assert "press - to lower the learning rate" in text.lower()
         await pilot.press("minus", "minus", "minus", "s", "s")  # 0.01: the loss of the next step shrinks
         assert not notice.display
+
+
+async def test_a_value_typed_after_an_update_then_another_change_is_explained(tmp_path):
+    """= after an update leaves no update to explain; a change of the rate after it must not fail."""
+    app = make_app("y4x", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await type_number(pilot, "equals_sign", "5")
+        assert "You set w = 5, so the model is y′ = 5·x." in screen_text(app)
+        await pilot.press("plus")
+        assert "set by hand since the last update" in screen_text(app)
+        await pilot.press("f")
+        # (5x − 4x)² summed over x = 0..4: 0 + 1 + 4 + 9 + 16 = 30
+        assert "0 + 1 + 4 + 9 + 16 = 30" in screen_text(app)

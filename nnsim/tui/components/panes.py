@@ -20,6 +20,8 @@ from ..model_art import percent
 from .model import WeightCurve, weight_curve
 from .picture import Picture, PictureType
 
+TRAIL = 12  # past weights marked on the L(w) curve
+
 STOP_STYLES = {StopReason.CONVERGED: "bold green", StopReason.DIVERGED: "bold red reverse"}
 STOP_WORDS = {
     StopReason.CONVERGED: "✓ converged",
@@ -94,7 +96,8 @@ class LossPane(Picture):
                     slope = ref.get(trainer.gradients)
                 elif trainer.probe_result is not None:
                     slope = trainer.probe_result.slope
-                trail = [(s.w, s.loss) for s in self._scores if s.w is not None]
+                # the last TRAIL weights: an old excursion (a divergence undone) does not stretch the axis for ever
+                trail = [(s.w, s.loss) for s in self._scores if s.w is not None][-TRAIL:]
                 self._curve = weight_curve(trainer, ref, w, trail, slope)
         self._draw()
 
@@ -155,7 +158,7 @@ class LossPane(Picture):
             title=title,
             style=Style(color="cyan"),
             extra=extra if tested else [],
-            empty=f"no loss yet: {hint('forward')}",
+            empty=f"no loss yet; {hint('forward')}",
         )
 
     def _accuracy_plot(self, width: int, height: int) -> list[Text | Runs]:

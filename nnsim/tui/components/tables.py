@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from ...engine import ParamRef, Trainer
+from ...engine import ParamRef, Phase, Trainer
 from ...present import LazyRows, param_headers, param_rows, sample_table
 from ..actions import bindings
 from ..messages import ParamSelected, SampleSelected
@@ -31,7 +31,11 @@ class SamplesPane(Vertical):
         self._rows = st.dataset_rows
         if sample in self._rows:
             table.move_to(self._rows.index(sample))
-        self.border_subtitle = f"{len(st.rows)} sample{'s' if len(st.rows) != 1 else ''}"
+        count = f"{len(st.rows)} sample{'s' if len(st.rows) != 1 else ''}"
+        if trainer.last_phase == Phase.UPDATE and trainer.forward_pass is not None:
+            # the rows are the forward's of the step just done: the parameters have moved since
+            count += f" · at step {trainer.step_count - 1}, before its update"
+        self.border_subtitle = count
 
     def on_grid_table_highlighted(self, event: GridTable.Highlighted) -> None:
         event.stop()
