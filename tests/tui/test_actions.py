@@ -10,7 +10,18 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from nnsim.scenario import load, shipped
-from nnsim.tui.actions import ACTIONS, BY_ID, after_stop, footer_items, help_rows, hint, key_names, phase_keys, press
+from nnsim.tui.actions import (
+    ACTIONS,
+    BY_ID,
+    after_stop,
+    footer_items,
+    help_rows,
+    hint,
+    key_names,
+    palette_items,
+    phase_keys,
+    press,
+)
 from nnsim.tui.app import NNSimApp
 from nnsim.tui.components.gridtable import GridTable
 from nnsim.tui.components.keyfooter import KeyFooter
@@ -248,3 +259,10 @@ async def test_the_too_small_message_names_the_quit_key(tmp_path):
         assert message.endswith("Enlarge the window, or press q to quit.")
         key_actions = {WRITTEN.get(k, k): a for k, a in bound(NNSimApp.BINDINGS)}
         assert check(app, message, key_actions) == 1
+
+
+def test_the_palette_writes_keys_as_on_the_keyboard():
+    """ "key: ]", not "key: right_square_bracket": no Textual key name reaches the palette."""
+    shown = {action: keys for _, keys, action in palette_items()}
+    assert shown["faster"] == "key: ]" and shown["slower"] == "key: [" and shown["type_value"] == "key: ="
+    assert not [keys for keys in shown.values() if "_" in keys]
