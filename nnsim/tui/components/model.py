@@ -22,7 +22,7 @@ from rich.text import Text
 from ...engine import Dataset, ParamRef, Params, Phase, Trainer, actions, confusion
 from ...engine.network import forward
 from ...scenario import generate
-from ..actions import hint
+from ..actions import hint, press
 from ..art import DIM
 from ..model_art import (
     Mode,
@@ -241,7 +241,7 @@ class ModelPane(Picture):
             width,
             height,
             self.mode,
-            title=f"{parameters_label(t)}: y′ against y, every row",
+            title=f"{parameters_label(t)}: y′ vs y",
             selected=self._sample if n == 1 else None,
         )
 
@@ -250,7 +250,7 @@ def accuracy_lines(t: Trainer, width: int = 1000) -> list[Text]:
     """The latest loss phase's accuracy as counts, saying at which parameters."""
     scores = [s for s in t.score_history() if s.accuracy is not None]
     if not scores:
-        return [Text(f"accuracy: none yet ({hint('forward')})", style=DIM, no_wrap=True, overflow="ellipsis")]
+        return [Text(f"no accuracy before forward ({press('forward')})", style=DIM, no_wrap=True, overflow="ellipsis")]
     last = scores[-1]
     now = t.last_phase in (Phase.LOSS, Phase.BACKWARD) and t.loss_result is not None
     label = "accuracy now" if now else f"accuracy before update {last.step + 1}"
