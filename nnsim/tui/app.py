@@ -58,6 +58,7 @@ from .svg import cells_in_place
 __all__ = ["NNSimApp", "lr_steps"]
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
+LEFT, RIGHT = ("network", "samples", "params"), ("loss", "model")  # the panes of each column
 WIDE = (110, 32)  # from this size on every pane is on screen; below, they take turns (keys 1–5)
 GUEST_EXPORT = "This is a guest session: it writes no files on the presenter's machine."
 
@@ -171,21 +172,36 @@ class NNSimApp(App[None]):
         self.keys = keys
         self.export_dir = export_dir or Path.cwd()
         self._speed_shown_until = 0.0  # time.monotonic() until which the status line shows a new speed
+        self._laid_out: tuple[bool, str] | None = None  # (compact, pane) as _lay_out last set them
+        self.set_reactive(NNSimApp.pane, self._first_pane())
 
     # ----- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        # the first layout's classes are given here: setting them after mount restyles every widget
+        compact = self._compact(self.size)
+        self._laid_out = (compact, self.pane)
+        small = "-compact" if compact else ""
+
+        def pane(name: str) -> str:
+            return "pane -current" if name == self.pane else "pane"
+
+        def column(names: tuple[str, ...]) -> str:
+            return "-holds-current" if self.pane in names else ""
+
         yield StatusBar(id="status")
-        yield PaneTabs(id="tabs")
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield TopologyPane(id="network", classes="pane")
-                yield SamplesPane(id="samples", classes="pane")
-                yield ParamsPane(id="params", classes="pane")
-            with Vertical(id="right"):
-                yield LossPane(id="loss", classes="pane")
-                yield ModelPane(id="model", classes="pane")
+        tabs = PaneTabs(id="tabs", classes=small)
+        tabs.set_reactive(PaneTabs.current, self.pane)
+        yield tabs
+        with Horizontal(id="main", classes=small):
+            with Vertical(id="left", classes=column(LEFT)):
+                yield TopologyPane(id="network", classes=pane("network"))
+                yield SamplesPane(id="samples", classes=pane("samples"))
+                yield ParamsPane(id="params", classes=pane("params"))
+            with Vertical(id="right", classes=column(RIGHT)):
+                yield LossPane(id="loss", classes=pane("loss"))
+                yield ModelPane(id="model", classes=pane("model"))
         yield Static(id="notice")
-        yield ExplanationPane(id="explanation")
+        yield ExplanationPane(id="explanation", classes="-deep" if self.trainer.arch.n_layers > 1 else "")
         yield Static(id="too-small")
         yield KeyFooter()
 
@@ -194,7 +210,6 @@ class NNSimApp(App[None]):
         self._redraw_took = 0.0  # seconds the last auto-play redraw took
         for name, title in PANES:
             self.query_one(f"#{name}").border_title = f"{pane_key(name)} {title}"
-        self.set_reactive(NNSimApp.pane, self._first_pane())
         self.set_reactive(NNSimApp.selected_sample, self._first_sample())
         self.set_reactive(NNSimApp.selected_param, self._first_param())
         self._param_chosen = False
@@ -217,7 +232,7 @@ class NNSimApp(App[None]):
         size = size or self.size
         small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
-        self._lay_out(size.width < WIDE[0] or size.height < WIDE[1])
+        self._lay_out(self._compact(size))
         if small:
             self.query_one("#too-small", Static).update(
                 f"nnsim needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; "
@@ -225,6 +240,11 @@ class NNSimApp(App[None]):
             )
 
     # ----- the layout: every pane at once, or one at a time -----------------------------------
+    @staticmethod
+    def _compact(size) -> bool:
+        """Whether the panes take turns: the terminal is smaller than WIDE."""
+        return size.width < WIDE[0] or size.height < WIDE[1]
+
     def _first_pane(self) -> str:
         """On a small terminal a network with hidden layers gets the room; the worked example starts on its table."""
         return "network" if self.trainer.arch.n_layers > 1 else "samples"
@@ -245,17 +265,23 @@ class NNSimApp(App[None]):
 
     def _deep(self) -> None:
         """Room for the chain rule: the explanation of a network with hidden layers is taller."""
-        self.screen.set_class(self.trainer.arch.n_layers > 1, "-deep")
+        self.query_one(ExplanationPane).set_class(self.trainer.arch.n_layers > 1, "-deep")
 
     def _lay_out(self, compact: bool) -> None:
         """Show every pane (a big terminal), or only the pane chosen with keys 1–5 and the tab strip."""
-        self.screen.set_class(compact, "-compact")
+        if self._laid_out == (compact, self.pane):
+            return  # a change of classes restyles the whole screen: only when the layout changes
+        self._laid_out = (compact, self.pane)
+        self.query_one("#main").set_class(compact, "-compact")
+        self.query_one(PaneTabs).set_class(compact, "-compact")
         current = self.query_one(f"#{self.pane}")
         for name, _ in PANES:
             self.query_one(f"#{name}").set_class(name == self.pane, "-current")
         for column in self.query("#main > Vertical"):
             column.set_class(current in column.children, "-holds-current")
         self.query_one(PaneTabs).current = self.pane
+        if not compact:
+            self._show_panes(*(name for name, _ in PANES))  # those that waited for their turn
 
     def action_show_pane(self, name: str) -> None:
         """Keys 1–5: bring a pane on show (a small terminal) and into focus."""
@@ -264,7 +290,8 @@ class NNSimApp(App[None]):
         self.pane = name
 
     def watch_pane(self) -> None:
-        self._lay_out(self.screen.has_class("-compact"))
+        self._lay_out(self._laid_out[0] if self._laid_out else False)
+        self._show_panes(self.pane)  # drawn now that it is on screen
         self._focus_pane()
 
     def _focus_pane(self) -> None:
@@ -295,11 +322,7 @@ class NNSimApp(App[None]):
             self.selected_sample = 0
         self._choose_param()
         self._show_status()
-        self.query_one(SamplesPane).show(t, self.ref, self.selected_sample)
-        self.query_one(ParamsPane).show(t, self.selected_param, self.refs)
-        self.query_one(TopologyPane).show(t, self.selected_sample, self.ref)
-        self.query_one(LossPane).show(t, self.ref)
-        self.query_one(ModelPane).show(t, self.selected_sample)
+        self._show_panes(*(name for name, _ in PANES))
         self.query_one(ExplanationPane).show(t, self.ref, self.selected_sample)
         notice = self.query_one("#notice", Static)
         stop = t.stop
@@ -331,13 +354,30 @@ class NNSimApp(App[None]):
             f"{self.trainer.learning_rate:g} is too large here. {hint('lr_down', 'reset', capital=True)}."
         )
 
+    def _show_panes(self, *names: str) -> None:
+        """Draw these panes, those on screen now; one that takes its turn later is drawn then."""
+        t, sample, ref = self.trainer, self.selected_sample, self.ref
+        compact = self._laid_out is not None and self._laid_out[0]
+        maximized = self.screen.maximized
+        for name in names:
+            if compact and name != self.pane and (maximized is None or maximized.id != name):
+                continue
+            if name == "samples":
+                self.query_one(SamplesPane).show(t, ref, sample)
+            elif name == "params":
+                self.query_one(ParamsPane).show(t, self.selected_param, self.refs)
+            elif name == "network":
+                self.query_one(TopologyPane).show(t, sample, ref)
+            elif name == "loss":
+                self.query_one(LossPane).show(t, ref)
+            elif name == "model":
+                self.query_one(ModelPane).show(t, sample)
+
     def watch_selected_sample(self) -> None:
         if not self.query(TopologyPane):  # none while the app is shutting down
             return
-        t, sample = self.trainer, self.selected_sample
-        self.query_one(TopologyPane).show(t, sample, self.ref)
-        self.query_one(ExplanationPane).show(t, self.ref, sample)
-        self.query_one(ModelPane).show(t, sample)
+        self._show_panes("network", "model")
+        self.query_one(ExplanationPane).show(self.trainer, self.ref, self.selected_sample)
 
     def watch_selected_param(self) -> None:
         if self.query(TopologyPane):

@@ -48,7 +48,8 @@ class TopologyPane(VerticalScroll):
         """Draw the network to fit the pane: the roomiest drawing that fits its width and height."""
         self._shown = (trainer, sample, ref)
         width, height = self.scrollable_content_region.size
-        if not (self.has_class("-current") and self.screen.has_class("-compact")) and not self.has_class("-maximized"):
+        alone = self.has_class("-current") and self.app.query_one("#main").has_class("-compact")
+        if not alone and not self.has_class("-maximized"):
             # sized by the drawing (every pane on screen): as tall as its share of the column allows
             column = self.parent.size.height if isinstance(self.parent, Widget) else 0
             height = max(int(column * self.AUTO_SHARE) - 2, 3)
