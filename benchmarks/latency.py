@@ -30,7 +30,8 @@ def burst(app: PtyApp, key: str, until: str | None = None) -> float:
 
 
 def measure(scenario: str) -> tuple[float, float]:
-    app = PtyApp(nnsim_argv(scenario, "--keys", "g"), 100, 30)  # g: a fresh guess, so y4x does not converge early
+    # 120×40: every pane on screen (below 110×32 they take turns and tab has no other pane to go to)
+    app = PtyApp(nnsim_argv(scenario, "--keys", "g"), 120, 40)  # g: a fresh guess, so y4x does not converge early
     try:
         app.wait_for("step 0")
         app.settle(0.5)

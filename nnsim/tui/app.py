@@ -315,6 +315,11 @@ class NNSimApp(App[None]):
     def ref(self) -> ParamRef:
         return self.refs[self.selected_param]
 
+    def _fit_tables_anew(self) -> None:
+        """After an undo, a reset, a guess or another scenario the columns fit the numbers shown again."""
+        for table in self.query(GridTable):
+            table.fit_anew()
+
     def refresh_view(self) -> None:
         """Show the engine's state in every pane."""
         t = self.trainer
@@ -446,11 +451,13 @@ class NNSimApp(App[None]):
 
     def action_guess(self) -> None:
         self.playing = False
+        self._fit_tables_anew()
         self._run(self.trainer.guess)
 
     def action_undo(self) -> None:
         """z: undo the last change; after a divergence, whole steps back to the last finite loss."""
         self.playing = False
+        self._fit_tables_anew()
         t = self.trainer
         if t.stop is not None and t.stop.reason == StopReason.DIVERGED:
             self._undo_divergence()
@@ -479,6 +486,7 @@ class NNSimApp(App[None]):
         )
 
     def action_redo(self) -> None:
+        self._fit_tables_anew()
         if not self.trainer.redo():
             self.notify("Nothing to redo.", severity="information")
         self.refresh_view()
@@ -538,6 +546,7 @@ class NNSimApp(App[None]):
     def action_reset(self) -> None:
         """r: back to the scenario's starting parameters and learning rate, step 0 (undoable)."""
         self.playing = False
+        self._fit_tables_anew()
         self.trainer.reset()  # the status line's "step 0" and the explanation say so; z undoes it
         self.refresh_view()
 
@@ -553,8 +562,6 @@ class NNSimApp(App[None]):
         self.playing = not self.playing
 
     def watch_playing(self, playing: bool) -> None:
-        for table in self.query(GridTable):
-            table.sticky = playing  # columns only grow during auto-play; one step at a time they fit the numbers shown
         if playing:
             self._owed = 1.0  # the first phase (or step) at once, then at the speed's pace
             self._last_tick = time.perf_counter()
@@ -668,6 +675,7 @@ class NNSimApp(App[None]):
         self.scenario = scenario
         self.trainer = scenario.trainer()
         self.refs = param_refs(scenario.arch)
+        self._fit_tables_anew()
         self._param_chosen = False
         self.set_reactive(NNSimApp.selected_sample, self._first_sample())
         self.set_reactive(NNSimApp.selected_param, self._first_param())

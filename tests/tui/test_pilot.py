@@ -74,7 +74,8 @@ async def test_undo_redo_restores_the_displayed_numbers(tmp_path):
         assert app.trainer.step_count == 1
         for _ in range(6):
             await pilot.press("y")
-        assert screen_text(app) == before
+        # the same numbers in the same order (undo lets the table's columns shrink back, so the spacing may differ)
+        assert screen_text(app).split() == before.split()
 
 
 async def test_learning_rate_keys(tmp_path):

@@ -3,9 +3,11 @@
 Textual's DataTable lays out every row; at 1,797 digits rows that costs most of a second per
 key. This table reads only the rows on screen (rows may be a lazy sequence that formats a row
 when it is first read) and draws them in ``render_line``. Column widths fit the header, the
-TOTAL row and the rows on screen; while ``sticky`` (auto-play) they only grow, so columns do not
-jump about from one frame to the next. When the columns at full precision are wider than the
-table, numbers are shown with fewer significant digits (2.11e-07, never a cut-off exponent).
+TOTAL row and the rows on screen, and only grow, so columns do not jump about (nor the screen
+lay itself out again) from one step to the next; ``fit_anew`` lets them shrink back to the numbers
+shown (after an undo, a reset, another scenario) and a resize does too. When the columns at full
+precision are wider than the table, numbers are shown with fewer significant digits (2.11e-07,
+never a cut-off exponent).
 """
 
 from __future__ import annotations
@@ -86,8 +88,7 @@ class GridTable(ScrollView, can_focus=True):
         self.digits: int | None = FULL
         self.total_digits: int | None = None
         """Significant digits the numbers are shown with: fewer when the table is too narrow for them."""
-        self.sticky = False
-        """Columns only grow (auto-play): they do not jump about from one frame to the next."""
+        self._anew = False  # the next set_data fits the columns anew (they may shrink)
         self._styles: dict[str, Style] = {}  # the base and component styles, until the CSS changes
 
     def notify_style_update(self) -> None:
@@ -103,7 +104,8 @@ class GridTable(ScrollView, can_focus=True):
         return style
 
     def set_data(self, headers: list[str], rows: Sequence[Sequence[str]], total: list[str] | None = None) -> None:
-        if headers != self.headers or not self.sticky:
+        if headers != self.headers or self._anew:
+            self._anew = False
             self.widths = [len(h) for h in headers]
         self.headers, self.rows, self.total = headers, rows, total
         if self.cursor >= len(rows):
@@ -201,9 +203,12 @@ class GridTable(ScrollView, can_focus=True):
         if 1 <= y <= self.body_height:
             self.move_to(self.scroll_offset.y + y - 1)
 
+    def fit_anew(self) -> None:
+        """Let the columns shrink back to the numbers shown, with the next set_data."""
+        self._anew = True
+
     def on_resize(self) -> None:
-        if not self.sticky:
-            self.widths = [len(h) for h in self.headers]
+        self.widths = [len(h) for h in self.headers]
         self._fit_widths()
         self.scroll_to_cursor()
         self.refresh()
