@@ -3,18 +3,41 @@
 import _signal  # type: ignore[import-not-found]  # signal's C core: `import signal` loads enum, slowly
 import sys
 
+_interrupted = False  # Ctrl+C came: set as well as raised, for an interrupt Python swallowed
+
 
 def _interrupted_early(signum, frame):
     """Ctrl+C before main() has started (Python still loading nnsim): exit 130, without a traceback."""
+    global _interrupted
+    _interrupted = True
     raise SystemExit(130)
+
+
+def _interrupt(signum, frame):
+    """Ctrl+C once main() runs: KeyboardInterrupt, caught in main().
+
+    The flag is for when the exception is raised where Python only reports it and goes on (an
+    import lock's callback: "Exception ignored in …"): main() still exits 130.
+    """
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
 
 
 # First of all, before the imports below and NumPy's: until main() takes over, Ctrl+C ends the
 # command quietly. Only when this is the start of a command (NumPy not loaded yet: not in a test
 # session or a program that imports nnsim) and where signals can be handled (the main thread).
+def _unraisable(report) -> None:
+    """Ctrl+C that landed where Python only reports an exception (an import lock's callback): quiet;
+    the flag is set and the command exits 130 at its next check."""
+    if not (_interrupted and isinstance(report.exc_value, (KeyboardInterrupt, SystemExit))):
+        sys.__unraisablehook__(report)
+
+
 if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler and "numpy" not in sys.modules:
     try:
         _signal.signal(_signal.SIGINT, _interrupted_early)
+        sys.unraisablehook = _unraisable
     except ValueError:  # imported from another thread
         pass
 
@@ -190,8 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The command: its exit code (0 done, 2 bad input, 130 Ctrl+C), with every error on one line."""
     try:
         if signal.getsignal(signal.SIGINT) is _interrupted_early:
-            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here Ctrl+C is caught below
-        return _main(list(sys.argv[1:] if argv is None else argv))
+            signal.signal(signal.SIGINT, _interrupt)  # from here Ctrl+C is caught below
+        if _interrupted:
+            return 130
+        code = _main(list(sys.argv[1:] if argv is None else argv))
+        return 130 if _interrupted else code
     except KeyboardInterrupt:  # at any moment, NumPy's loading included
         return 130
 
@@ -315,6 +341,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _steps(trainer, steps):
     done = 0
     while trainer.stop is None and (steps is None or done < steps):
+        if _interrupted:  # a Ctrl+C that Python swallowed (see _interrupt)
+            raise KeyboardInterrupt
         if trainer.step():
             done += 1
             yield trainer

@@ -113,3 +113,25 @@ def test_importing_the_cli_leaves_ctrl_c_alone_where_numpy_is_loaded():
     code = "import numpy, signal, nnsim.cli; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "True", done.stderr
+
+
+SWALLOWED = """
+import sys, weakref
+from nnsim import cli
+
+class Lock:
+    pass
+
+lock = Lock()
+callback = weakref.ref(lock, lambda _: cli._interrupt(2, None))
+del lock  # Ctrl+C lands in a callback, where Python only reports an exception (as in importlib's)
+sys.exit(cli.main(["run", "y4x", "--format", "json"]))
+"""
+
+
+def test_ctrl_c_that_python_swallows_still_exits_130_quietly():
+    """A KeyboardInterrupt raised inside a callback is only reported by Python ("Exception ignored
+    in …") and the program goes on: the command still ends with 130, before running, and says nothing."""
+    done = subprocess.run([sys.executable, "-c", SWALLOWED], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "" and done.stdout == ""

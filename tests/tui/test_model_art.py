@@ -214,17 +214,6 @@ def test_no_color_map_shades_by_level_without_colour(xor_map):
     assert "█" in "".join(plain(line) for line in lines) and "0 [ ░▒▓█] 1" in plain(lines[-1])
 
 
-def test_the_map_is_fast(xor_map):
-    import time
-
-    _, _, _, draw = xor_map
-    draw("truecolor")
-    start = time.perf_counter()
-    for _ in range(20):
-        draw("truecolor")
-    assert (time.perf_counter() - start) / 20 < 0.01
-
-
 # ----- more inputs: y′ against y ----------------------------------------------------------------
 def test_fit_plot_puts_each_row_at_y_and_y_prime_with_the_diagonal():
     y = np.array([0.0, 1.0, 2.0, 3.0])
