@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from .engine import ParamRef, Phase, Probe, StopReason, Trainer, param_refs
+from .engine import Adam, Momentum, ParamRef, Phase, Probe, StopReason, Trainer, adam_corrected, param_refs
 from .engine.actions import Reset, SetParam
 from .text import visible
 
@@ -796,9 +796,12 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
         old, new = ref.get(up.old), ref.get(up.new)
         grad = ref.get(up.grads)
         name, kind = (label, label) if single else (param_name(trainer, ref), ref.kind)
-        numbers = f"{_m(old)} − {_m(up.learning_rate)} × {_p(grad)} = {_m(new)}"
-        line = f"Update: {name} ← {kind} − lr·dL/d{kind} = {numbers}"
-        lines.append(line if single else _first_fitting(line, f"Update: {name} ← {numbers}"))
+        if isinstance(up.state, (Momentum, Adam)):
+            lines += _optimizer_update(trainer, ref, name, kind)
+        else:
+            numbers = f"{_m(old)} − {_m(up.learning_rate)} × {_p(grad)} = {_m(new)}"
+            line = f"Update: {name} ← {kind} − lr·dL/d{kind} = {numbers}"
+            lines.append(line if single else _first_fitting(line, f"Update: {name} ← {numbers}"))
         lines.append(f"Step {trainer.step_count} done. Again: forward, error, backprop, update.")
     if trainer.stop is not None:
         if plain:
@@ -806,6 +809,38 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
         else:
             lines = lines[:-1] + [_stop_line(trainer)]
     return lines
+
+
+def _optimizer_update(trainer: Trainer, ref: ParamRef, name: str, kind: str) -> list[str]:
+    """The momentum or Adam update of one parameter, the rule written out with its numbers."""
+    up, c = trainer.update_result, trainer.config
+    assert up is not None
+    old, new, g, lr = ref.get(up.old), ref.get(up.new), ref.get(up.grads), up.learning_rate
+    if isinstance(up.state, Momentum) and isinstance(up.old_state, Momentum):
+        v0, v1 = ref.get(up.old_state.velocity), ref.get(up.state.velocity)
+        return [
+            f"Momentum: v ← μ·v + dL/d{kind} = {_m(c.momentum)} × {_p(v0, 4)} + {_p(g, 4)} = {_m(v1, 4)}",
+            _first_fitting(
+                f"Update: {name} ← {kind} − lr·v = {_m(old)} − {_m(lr)} × {_p(v1, 4)} = {_m(new)}",
+                f"Update: {name} ← {_m(old)} − {_m(lr)} × {_p(v1, 4)} = {_m(new)}",
+            ),
+        ]
+    assert isinstance(up.state, Adam)
+    m_hat, v_hat = adam_corrected(up.state, c.beta1, c.beta2)
+    mh, vh = ref.get(m_hat), ref.get(v_hat)
+    m, v, t = _m(ref.get(up.state.m), 4), _m(ref.get(up.state.v), 4), up.state.t
+    return [
+        _first_fitting(
+            f"Adam, update {t}: m ← β1·m + (1−β1)·g = {m}, v ← β2·v + (1−β2)·g² = {v}",
+            f"Adam, t = {t}: m ← β1·m + (1−β1)·g = {m}; v ← β2·v + (1−β2)·g² = {v}",
+            f"Adam, update {t}: m = {m}, v = {v} (running means of g and g²)",
+        ),
+        f"m̂ = m/(1−β1ᵗ) = {_m(mh, 4)}, v̂ = v/(1−β2ᵗ) = {_m(vh, 4)} (β1 {_m(c.beta1)}, β2 {_m(c.beta2)})",
+        _first_fitting(
+            f"Update: {name} ← {kind} − lr·m̂/(√v̂ + ε) = {_m(old)} − {_m(lr)} × {_p(mh, 4)}/√{_m(vh, 4)} = {_m(new)}",
+            f"Update: {name} ← {_m(old)} − {_m(lr)} × {_p(mh, 4)}/√{_m(vh, 4)} = {_m(new)}",
+        ),
+    ]
 
 
 def _stop_line(trainer: Trainer) -> str:

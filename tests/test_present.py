@@ -691,3 +691,51 @@ def test_the_probe_explains_in_short_lines_as_the_numbers_blow_up(name):
                 assert 2 <= len(lines) <= 4 and all(len(line) <= WIDTH for line in lines), lines
                 sample_table(t, ref).rows[0]
     assert t.stop.reason in ("diverged", "max_steps")
+
+
+def _numbers(line: str) -> list[float]:
+    """The numbers in an explanation line, − read as a minus."""
+    return [float(n) for n in re.findall(r"[-+]?\d+(?:\.\d+)?(?:e[-+]\d+)?", line.replace("−", "-"))]
+
+
+def test_the_momentum_update_writes_its_rule_with_its_numbers():
+    """Momentum: v ← μ·v + g, then w ← w − lr·v (PyTorch's convention), in numbers the test recomputes."""
+    t = load("hidden").trainer(optimizer="momentum")
+    ref = param_refs(t.arch)[0]
+    t.step()
+    v0 = ref.get(t.update_result.state.velocity)
+    t.step()
+    up = t.update_result
+    g, lr, old = ref.get(up.grads), up.learning_rate, ref.get(up.old)
+    v1 = 0.9 * v0 + g
+    lines = explain(t, ref)
+    assert lines[0].startswith("Momentum: v ← μ·v + dL/dw =")
+    assert _numbers(lines[0].split("=", 1)[1])[-1] == pytest.approx(v1, rel=1e-3)
+    update = next(line for line in lines if line.startswith("Update:"))
+    assert _numbers(update)[-1] == pytest.approx(old - lr * v1, rel=1e-5)  # printed to 6 digits
+    assert ref.get(up.new) == pytest.approx(old - lr * v1, rel=1e-12)
+
+
+def test_the_adam_update_writes_its_rule_with_its_numbers():
+    t = load("spiral").trainer()
+    assert t.config.optimizer == "adam"
+    ref = param_refs(t.arch)[-2]
+    gs = []
+    for _ in range(3):
+        t.step()
+        gs.append(ref.get(t.update_result.grads))
+    b1, b2, eps, lr = t.config.beta1, t.config.beta2, t.config.adam_eps, t.update_result.learning_rate
+    m = v = 0.0
+    for g in gs:
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    m_hat, v_hat = m / (1 - b1**3), v / (1 - b2**3)
+    old = ref.get(t.update_result.old)
+    new = old - lr * m_hat / (np.sqrt(v_hat) + eps)
+    lines = explain(t, ref)
+    assert all(len(line) <= WIDTH for line in lines)
+    first, second, update = lines[0], lines[1], lines[2]
+    assert "m ← β1·m + (1−β1)·g" in first and "3" in first.split(":")[0]
+    assert float(re.search(r"g = ([^,;]+)", first).group(1).replace("−", "-")) == pytest.approx(m, rel=1e-3)
+    assert _numbers(second.split("v̂")[0])[-1] == pytest.approx(m_hat, rel=1e-3)
+    assert _numbers(update)[-1] == pytest.approx(new, rel=1e-5)
+    assert ref.get(t.update_result.new) == pytest.approx(new, rel=1e-12)

@@ -159,10 +159,17 @@ def adam_update(
     t = state.t + 1
     m = each(lambda m, g: beta1 * m + (1 - beta1) * g, state.m, grads)
     v = each(lambda v, g: beta2 * v + (1 - beta2) * g * g, state.v, grads)
-    m_hat = each(lambda m, _: m / (1 - beta1**t), m, m)
-    v_hat = each(lambda v, _: v / (1 - beta2**t), v, v)
+    m_hat, v_hat = adam_corrected(Adam(m, v, t), beta1, beta2)
     step = each(lambda m, v: m / (np.sqrt(v) + eps), m_hat, v_hat)
     return each(lambda w, s: w - lr * s, params, step), Adam(m, v, t)
+
+
+def adam_corrected(state: Adam, beta1: float, beta2: float) -> tuple[Params, Params]:
+    """m̂ = m/(1−β1ᵗ) and v̂ = v/(1−β2ᵗ): the running means corrected for starting at 0."""
+    t = state.t
+    return each(lambda m, _: m / (1 - beta1**t), state.m, state.m), each(
+        lambda v, _: v / (1 - beta2**t), state.v, state.v
+    )
 
 
 def zero_state(optimizer: str, params: Params) -> OptimizerState:

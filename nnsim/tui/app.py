@@ -479,7 +479,8 @@ class NNSimApp(App[None]):
             if t.stop is None and t.step_count <= best and t.last_phase in (Phase.UPDATE, Phase.GUESS):
                 break
         self.notify(
-            f"Back {was - t.step_count} steps, to step {t.step_count}: the lowest loss of the run. "
+            f"Back {was - t.step_count} step{'s' if was - t.step_count != 1 else ''}, to step {t.step_count}: "
+            "the lowest loss of the run. "
             f"{hint('lr_down', capital=True)}, then {phase_keys(t.next_phase)}. "
             "If the loss grows again, lower it again.",
             title="Undone",
@@ -646,6 +647,8 @@ class NNSimApp(App[None]):
             return
         focused = screen.focused
         pane = next((w for w in (focused.ancestors_with_self if focused else []) if w.has_class("pane")), None)
+        if self._laid_out is not None and self._laid_out[0]:
+            pane = self.query_one(f"#{self.pane}")  # the pane on show (Loss and Model take no focus)
         if isinstance(pane, Widget):
             screen.maximize(pane, container=False)
 

@@ -374,7 +374,7 @@ def confusion_table(
     cell = max(max(len(str(int(m.max()))) if m.size else 1, max(len(n) for n in names)) + 1, 3)
     head_w = max(len(n) for n in names) + 1
     need_w, need_h = head_w + 1 + cell * k, k + 2
-    title = "confusion: actual ↓ · predicted →"
+    title = "actual ↓ · predicted →"
     beside = need_w + 2 + len(title) < width  # the title beside the column names: one line less
     if beside:
         need_h -= 1

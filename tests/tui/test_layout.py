@@ -66,3 +66,26 @@ async def test_m_fills_the_screen_with_the_pane(tmp_path):
         await pilot.press("m")
         await pilot.pause()
         assert network.region.height < 40
+
+
+@pytest.mark.parametrize("key", ["4", "5"])
+async def test_m_maximizes_the_loss_and_model_panes_too(tmp_path, key):
+    """They take no focus; on a small terminal m maximizes the pane on show."""
+    app = make_app("digits", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", "f", key, "m")
+        await pilot.pause()
+        pane = {"4": "loss", "5": "model"}[key]
+        assert app.screen.maximized is not None and app.screen.maximized.id == pane
+        assert app.query_one(f"#{pane}").region.height == 24
+
+
+async def test_digits_confusion_matrix_fits_80x24(tmp_path):
+    app = make_app("digits", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(40):  # counts of three digits widen its columns
+            app.trainer.step()
+        await pilot.press("f", "5")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "actual ↓ · predicted →" in text and "needs" not in text
