@@ -51,7 +51,7 @@ async def test_arrows_in_the_network_pane_select_and_the_tables_follow(tmp_path)
         table = app.query_one("#params-table")
         assert table.cursor == app.selected_param
         await pilot.press("2")
-        assert f"dL/d{app.ref.label()}" in screen_text(app)
+        assert f"dL/d{app.ref.kind} for {app.ref.label()}" in screen_text(app)
         # the chain rule is about the selected weight
         assert "dL/dw(" in screen_text(app) or "dL/db(" in screen_text(app)
 

@@ -233,7 +233,7 @@ async def test_selecting_a_sample_and_a_parameter(tmp_path):
         await pilot.press("down")
         assert app.selected_param == 1
         await pilot.press("b")
-        assert "dL/dw[0][0,1]" in screen_text(app)
+        assert "dL/dw for w[0][0,1]" in screen_text(app)
 
 
 async def test_click_a_sample_row(tmp_path):

@@ -161,7 +161,7 @@ async def test_after_the_first_backprop_the_parameter_shown_has_a_gradient(tmp_p
         assert g[0][0, 0] == 0
         i, j = np.unravel_index(np.argmax(np.abs(g[1])), g[1].shape)
         assert app.ref.label() == f"w[1][{i},{j}]" and g[1][i, j] != 0
-        assert f"dL/dw[1][{i},{j}]" in screen_text(app)
+        assert f"dL/dw for w[1][{i},{j}]" in screen_text(app)  # the Samples pane names the gradient's parameter
 
 
 async def test_a_parameter_the_person_chose_stays_chosen(tmp_path):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.markup import escape
 
 from ...engine import ParamRef, Phase, Trainer
-from ...present import LazyRows, param_headers, param_rows, sample_table
+from ...present import LazyRows, param_cell, param_headers, param_rows, sample_table
 from ..actions import bindings
 from ..messages import ParamSelected, SampleSelected
 from .gridtable import GridTable
@@ -27,11 +28,17 @@ class SamplesPane(Vertical):
     def show(self, trainer: Trainer, ref: ParamRef, sample: int) -> None:
         st = sample_table(trainer, ref)
         table = self.query_one(GridTable)
-        table.set_data(st.headers, st.rows, st.total)
+        # the gradient's column is headed dL/dw (or dL/db), the parameter named under the table:
+        # "dL/dw[1][1,0]" made the column too wide for an 80-column screen
+        long = f"dL/d{ref.label(trainer.arch.n_params == 1)}"
+        headers = [f"dL/d{ref.kind}" if h == long else h for h in st.headers]
+        table.set_data(headers, st.rows, st.total)
         self._rows = st.dataset_rows
         if sample in self._rows:
             table.move_to(self._rows.index(sample))
         count = f"{len(st.rows)} sample{'s' if len(st.rows) != 1 else ''}"
+        if long in st.headers and long != headers[st.headers.index(long)]:
+            count += f" · dL/d{ref.kind} for {escape(param_cell(trainer, ref))}"  # a title is markup: names are not
         if trainer.last_phase == Phase.UPDATE and trainer.forward_pass is not None:
             # the rows are the forward's of the step just done: the parameters have moved since
             count += f" · at step {trainer.step_count - 1}, before its update"
