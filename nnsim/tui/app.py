@@ -283,6 +283,28 @@ class NNSimApp(App[None]):
         if not compact:
             self._show_panes(*(name for name, _ in PANES))  # those that waited for their turn
 
+    def action_focus_next(self) -> None:
+        """tab: on a small terminal the next pane takes its turn; on a big one (or in a dialog) the focus moves on."""
+        if self._turns():
+            self._next_pane(1)
+        else:
+            super().action_focus_next()
+
+    def action_focus_previous(self) -> None:
+        """shift+tab: the pane before (small terminal), or the focus back."""
+        if self._turns():
+            self._next_pane(-1)
+        else:
+            super().action_focus_previous()
+
+    def _turns(self) -> bool:
+        """Whether the panes take turns on the main screen now (not under a dialog, nor maximized)."""
+        return self._compact(self.size) and len(self.screen_stack) == 1 and self.screen.maximized is None
+
+    def _next_pane(self, step: int) -> None:
+        names = [name for name, _ in PANES]
+        self.action_show_pane(names[(names.index(self.pane) + step) % len(names)])
+
     def action_show_pane(self, name: str) -> None:
         """Keys 1–5: bring a pane on show (a small terminal) and into focus."""
         if self.screen.maximized is not None:

@@ -89,3 +89,18 @@ async def test_digits_confusion_matrix_fits_80x24(tmp_path):
         await pilot.pause()
         text = screen_text(app)
         assert "actual ↓ · predicted →" in text and "needs" not in text
+
+
+async def test_tab_brings_the_next_pane_on_a_small_terminal(tmp_path):
+    """The help says tab moves to the next pane: at 80×24, where they take turns, it shows it."""
+    app = make_app("hidden", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.pane == "network"
+        await pilot.press("tab")
+        assert app.pane == "samples" and app.screen.focused.id == "samples-table"
+        await pilot.press("tab", "tab", "tab", "tab")
+        assert app.pane == "network"
+        await pilot.press("shift+tab")
+        assert app.pane == "model"
+        await pilot.press("o", "tab")  # in a dialog tab still moves the focus
+        assert app.pane == "model" and app.screen.focused.id == "picker-path"
