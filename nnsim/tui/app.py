@@ -7,7 +7,7 @@ import itertools
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import ClassVar
@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 
 from .. import GUEST_ENV
 from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, param_refs
+from ..engine.actions import Action, SetLearningRate, SetParam
 from ..export import export
 from ..present import fmt
 from ..scenario import Scenario, ScenarioError, shipped
@@ -533,38 +534,34 @@ class NNSimApp(App[None]):
 
     def action_type_value(self) -> None:
         """=: type a value for the selected parameter (the lesson's w = 7 gives 270); one undoable record."""
-        self.playing = False
         ref = self.ref
         name = ref.label(self.trainer.arch.n_params == 1)
-
-        def finite(value: float) -> str | None:
-            return None if math.isfinite(value) else f"{name} must be a finite number"
-
-        def typed(value: float | None) -> None:
-            if value is not None:
-                self.trainer.set_param(ref, value)
-                self.refresh_view()
-
         now = ref.get(self.trainer.params)
         shown = repr(now) if math.isfinite(now) else ""
-        self.push_screen(NumberInput(f"Set {name}", f"A new value for {name}:", shown, finite), typed)
+        self._ask_number(f"Set {name}", f"A new value for {name}:", shown, lambda v: SetParam(ref, v))
 
     def action_type_lr(self) -> None:
         """l: type a learning rate (any number > 0); one undoable record."""
+        now = f"{self.trainer.learning_rate:g}"
+        self._ask_number("Learning rate", "A learning rate (a number > 0):", now, SetLearningRate)
+
+    def _ask_number(self, title: str, prompt: str, now: str, record: Callable[[float], Action]) -> None:
+        """A dialog for one number, refused with the engine's own reason (Trainer.check) until it is right."""
         self.playing = False
 
-        def positive(value: float) -> str | None:
-            if math.isfinite(value) and value > 0:
-                return None
-            return "the learning rate must be a number greater than 0"
+        def refused(value: float) -> str | None:
+            try:
+                self.trainer.check(record(value))
+            except ValueError as e:
+                return str(e)
+            return None
 
         def typed(value: float | None) -> None:
             if value is not None:
-                self.trainer.set_learning_rate(value)
+                self.trainer.apply(record(value))
                 self.refresh_view()
 
-        now = f"{self.trainer.learning_rate:g}"
-        self.push_screen(NumberInput("Learning rate", "A learning rate (a number > 0):", now, positive), typed)
+        self.push_screen(NumberInput(title, prompt, now, refused), typed)
 
     def action_reset(self) -> None:
         """r: back to the scenario's starting parameters and learning rate, step 0 (undoable)."""
