@@ -379,10 +379,7 @@ def param_name(trainer: Trainer, ref: ParamRef) -> str:
     """A parameter named by the nodes it joins: w(x1→h1), b(h1); the one-weight network's w."""
     if single_param(trainer):
         return ref.kind
-    to = node_names(trainer, ref.layer + 1)[ref.index[-1]]
-    if ref.kind == "b":
-        return f"b({to})"
-    return f"w({node_names(trainer, ref.layer)[ref.index[0]]}→{to})"
+    return f"{ref.kind}({param_ends(trainer, ref)})"
 
 
 def sample_position(trainer: Trainer, sample: int | None) -> int:

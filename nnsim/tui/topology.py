@@ -15,6 +15,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ..engine import Architecture, ParamRef, Phase, Trainer, param_refs
+from ..present import param_ends
 from ..text import visible
 from . import netdraw
 from .art import BOLD, DIM, REVERSE, heat_map, image, signed, value_style
@@ -147,18 +148,11 @@ def _small(
 
 def _selection(trainer: Trainer, ref: ParamRef, width: int | None) -> list[Text]:
     """The selected weight or bias: where it sits, its value, and after backprop its gradient (two lines if narrow)."""
-    from ..present import node_names
-
-    j = ref.index[-1]
-    target = node_names(trainer, ref.layer + 1)[j]
+    ends = param_ends(trainer, ref)  # x1→h1 for a weight, h1 for a bias
     value = ref.get(trainer.params)
     line = Text(no_wrap=True, end="")
     line.append(ref.label(), BOLD + REVERSE)
-    if ref.kind == "w":
-        source = node_names(trainer, ref.layer)[ref.index[0]]
-        line.append(f" {source}→{target} = ")
-    else:
-        line.append(f" bias of {target} = ")
+    line.append(f" {ends} = " if ref.kind == "w" else f" bias of {ends} = ")
     line.append(num(value), value_style(value))
     kind = "dL/dw" if ref.kind == "w" else "dL/db"
     grads = trainer.gradients
