@@ -9,7 +9,7 @@ through it, and a run rebuilt elsewhere from the same scenario and records is bi
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -391,6 +391,20 @@ class Trainer:
         for action in records:
             clone.apply(action)
         return clone
+
+    def follow(self, base: int, records: Sequence[Action]) -> None:
+        """Make the run the first ``base`` records of this one followed by ``records`` (a classroom's
+        follower catching up with its presenter). Nothing is done when the run is that already."""
+        n = base + len(records)
+        h = self.history
+        if h.pos == n and h.records[base:n] == list(records):
+            return
+        if base > h.pos:
+            raise ValueError(f"cannot follow from record {base}: this run has {h.pos}")
+        if base < h.pos:
+            self._go_to(base)
+        for action in records:
+            self.apply(action)
 
     # ----- undo / redo ----------------------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import array
 import csv
+import dataclasses
 import io
 import math
 import tomllib
@@ -36,6 +37,35 @@ class ScenarioError(Exception):
 
 
 @dataclass(frozen=True)
+class Source:
+    """A scenario as text: its TOML and the text of each data file it names (as ``[data] file`` names it).
+
+    What travels to a classroom's followers: `parse(text, path, files)` rebuilds the scenario on
+    their side without reading a path there.
+    """
+
+    text: str
+    files: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "files": dict(self.files)}
+
+    @staticmethod
+    def from_json(data: Any) -> Source:
+        """The source back from ``to_json``'s dict; ValueError when it is not one."""
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("text"), str)
+            or not isinstance(data.get("files"), dict)
+        ):
+            raise ValueError("expected {text, files}")
+        files = data["files"]
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+            raise ValueError("expected text files")
+        return Source(data["text"], tuple(files.items()))
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
@@ -45,6 +75,7 @@ class Scenario:
     config: Config
     initial: Params | None
     test: Dataset | None = None  # the rows held out for testing (``data`` has the others)
+    source: Source | None = None  # the text it was read from
 
     def trainer(self, **overrides: Any) -> Trainer:
         """A fresh trainer; ``overrides`` replace Config fields (learning_rate, seed, batch…)."""
@@ -93,8 +124,12 @@ def load(name_or_path: str | Path) -> Scenario:
     return parse(text, path)
 
 
-def parse(text: str, path: Path) -> Scenario:
-    """The scenario ``text`` (the contents of ``path``) describes."""
+def parse(text: str, path: Path, files: dict[str, str] | None = None) -> Scenario:
+    """The scenario ``text`` (the contents of ``path``) describes.
+
+    With ``files`` (a data file's name as ``[data] file`` gives it → its text) no file is read:
+    a scenario that travelled as a `Source`.
+    """
     where = _shown(path)
     try:
         doc = tomllib.loads(text)
@@ -105,11 +140,14 @@ def parse(text: str, path: Path) -> Scenario:
     except ValueError:  # an integer of more than 4300 digits
         raise ScenarioError(f"{where}: invalid TOML: a number with too many digits") from None
     try:
-        return _Reader(path).scenario(doc)
+        reader = _Reader(path, files)
+        scenario = reader.scenario(doc)
     except RecursionError:
         raise ScenarioError(f"{where}: arrays or tables nested too deeply") from None
     except MemoryError:
         raise ScenarioError(f"{where}: too big to load") from None
+    source = Source(text, tuple(reader.read_files.items()))
+    return dataclasses.replace(scenario, source=source)
 
 
 def _shown(path: str | Path) -> str:
@@ -139,9 +177,11 @@ def _type_name(value: Any) -> str:
 
 
 class _Reader:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, files: dict[str, str] | None = None) -> None:
         self.path = path
         self.where = _shown(path)
+        self.files = files  # the data files' texts, when the scenario came as text (never read from disk then)
+        self.read_files: dict[str, str] = {}  # the data files read, by the name [data] file gave
 
     def fail(self, key: str, problem: str) -> ScenarioError:
         return ScenarioError(f"{self.where}: {key}: {problem}")
@@ -349,6 +389,11 @@ class _Reader:
             raise self.fail("[data] columns", "only for inline rows; a CSV file names its columns in its header row")
         if not file.lower().endswith(".csv"):  # never read (nor quote) a file that is not meant as data
             raise self.fail("[data] file", f"expected a path to a .csv file, got {quoted(file)}")
+        if self.files is not None:
+            if file not in self.files:
+                raise self.fail("[data] file", f"data file {quoted(file)} was not sent with the scenario")
+            self.read_files[file] = self.files[file]
+            return _Csv(quoted(file)).read(self.files[file])
         path = (self.path.parent / file) if not Path(file).is_absolute() else Path(file)
         try:
             data = files.read_bytes(path, files.data_limit())
@@ -362,6 +407,7 @@ class _Reader:
             problem = f"cannot read data file {_shown(path)}: not UTF-8 text (at byte {e.start})"
             raise self.fail("[data] file", problem) from None
         del data
+        self.read_files[file] = text
         return _Csv(_shown(path)).read(text)
 
     def architecture(self, net: dict, data: Dataset) -> Architecture:

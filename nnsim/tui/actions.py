@@ -67,6 +67,8 @@ class Action:
     """A Textual action string for each key, when the keys do different things (↑ and ↓)."""
     footer_key: str | None = None
     """How the footer writes the key, when not as the first key ("+/-" for a pair of actions)."""
+    trains: bool = False
+    """It changes the run: in a classroom, a follower who presses it goes on alone (forks)."""
 
 
 PANES: tuple[tuple[str, str], ...] = (
@@ -87,6 +89,7 @@ ACTIONS: tuple[Action, ...] = (
         help="the next phase: forward, error, backprop, update",
         does="run the next phase",
         palette="Run the next phase",
+        trains=True,
     ),
     Action(
         "help", ("question_mark", "f1"), label="Help", help="this help", does="show every key", palette="Show every key"
@@ -99,6 +102,7 @@ ACTIONS: tuple[Action, ...] = (
         does="run forward",
         palette="Forward propagation and the error",
         phase="forward",
+        trains=True,
     ),
     Action(
         "backprop",
@@ -108,6 +112,7 @@ ACTIONS: tuple[Action, ...] = (
         does="run backpropagation",
         palette="Backpropagation: every gradient",
         phase="backward",
+        trains=True,
     ),
     Action(
         "update",
@@ -117,6 +122,7 @@ ACTIONS: tuple[Action, ...] = (
         does="run the update",
         palette="Update every weight: one whole step",
         phase="update",
+        trains=True,
     ),
     Action(
         "undo",
@@ -125,8 +131,17 @@ ACTIONS: tuple[Action, ...] = (
         help="undo the last change (a phase, the lr, a nudge)",
         does="undo",
         palette="Undo the last change",
+        trains=True,
     ),
-    Action("redo", ("y",), label="Redo", help="redo what was undone", does="redo", palette="Redo what was undone"),
+    Action(
+        "redo",
+        ("y",),
+        label="Redo",
+        help="redo what was undone",
+        does="redo",
+        palette="Redo what was undone",
+        trains=True,
+    ),
     Action(
         "lr_up",
         ("plus",),
@@ -135,6 +150,7 @@ ACTIONS: tuple[Action, ...] = (
         help="learning rate up (1-2-5 steps: 0.01, 0.02, 0.05 …)",
         does="raise the learning rate",
         palette="Raise the learning rate",
+        trains=True,
     ),
     Action(
         "lr_down",
@@ -144,6 +160,7 @@ ACTIONS: tuple[Action, ...] = (
         help="learning rate down",
         does="lower the learning rate",
         palette="Lower the learning rate",
+        trains=True,
     ),
     Action(
         "type_lr",
@@ -152,6 +169,7 @@ ACTIONS: tuple[Action, ...] = (
         help="type a learning rate",
         does="type a learning rate",
         palette="Type a learning rate",
+        trains=True,
     ),
     Action(
         "type_value",
@@ -160,6 +178,7 @@ ACTIONS: tuple[Action, ...] = (
         help="type a value for the selected parameter",
         does="type a value for the parameter",
         palette="Type a value for the selected parameter",
+        trains=True,
     ),
     Action(
         "reset",
@@ -168,6 +187,7 @@ ACTIONS: tuple[Action, ...] = (
         help="reset: the scenario's first parameters and rate, step 0",
         does="go back to the start",
         palette="Reset to the scenario's start",
+        trains=True,
     ),
     Action(
         "probe",
@@ -176,6 +196,7 @@ ACTIONS: tuple[Action, ...] = (
         help="nudge the selected parameter: L(w±ε) and the slope",
         does="nudge the parameter",
         palette="Nudge the selected parameter",
+        trains=True,
     ),
     Action(
         "play",
@@ -184,6 +205,7 @@ ACTIONS: tuple[Action, ...] = (
         help="play / pause automatic training",
         does="play or pause",
         palette="Play or pause automatic training",
+        trains=True,
     ),
     Action(
         "guess",
@@ -192,6 +214,7 @@ ACTIONS: tuple[Action, ...] = (
         help="random guess: new parameters from a new seed",
         does="make a new random guess",
         palette="Random guess from a new seed",
+        trains=True,
     ),
     Action(
         "maximize_pane",
@@ -223,6 +246,24 @@ ACTIONS: tuple[Action, ...] = (
         footer=False,
     ),
     Action("quit", ("q",), label="Quit", help="quit", does="quit"),
+    Action(
+        "rejoin",
+        ("j",),
+        label="Rejoin",
+        footer=False,  # only in a classroom, where the status line says it
+        help="in a classroom: follow the presenter again (after going on alone)",
+        does="follow the presenter again",
+        palette="Classroom: follow the presenter again",
+    ),
+    Action(
+        "rejoin_all",
+        ("J",),
+        label="All back",
+        footer=False,
+        help="in a classroom, presenting: bring every attendee back to following",
+        does="bring every attendee back",
+        palette="Classroom: bring every attendee back to following",
+    ),
     Action(
         "slower",
         ("left_square_bracket",),
@@ -418,3 +459,7 @@ def key_names(keys: str) -> list[str]:
     """'f b u + ?' (as typed after --keys) as Textual key names."""
     names = {symbol: name for name, symbol in SYMBOLS.items() if len(symbol) == 1}
     return [names.get(k, k) for k in keys.split()]
+
+
+TRAINING_ACTIONS = frozenset(a.id for a in ACTIONS if a.trains)
+"""The actions that change the run: a classroom's follower who starts one goes on alone."""

@@ -52,6 +52,7 @@ from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
 from .components.screens import HelpScreen, NumberInput, ScenarioPicker, load_for
 from .components.tables import ParamsPane, SamplesPane
 from .components.tabs import PaneTabs
+from .follow import Follow, common_prefix, link_from_env, param_from_json, param_json, scenario_from_json
 from .gcfreeze import freeze_start_up
 from .messages import ParamSelected, SampleSelected
 from .svg import cells_in_place
@@ -61,6 +62,7 @@ __all__ = ["NNSimApp", "lr_steps"]
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 LEFT, RIGHT = ("network", "samples", "params"), ("loss", "model")  # the panes of each column
 WIDE = (110, 32)  # from this size on every pane is on screen; below, they take turns (keys 1–5)
+NOT_IN_CLASS = "Not in a classroom: j and J are for nnsim serve --ssh --follow."
 GUEST_EXPORT = "This is a guest session: it writes no files on the presenter's machine."
 
 
@@ -175,6 +177,10 @@ class NNSimApp(App[None]):
         self._speed_shown_until = 0.0  # time.monotonic() until which the status line shows a new speed
         self._laid_out: tuple[bool, str] | None = None  # (compact, pane) as _lay_out last set them
         self.set_reactive(NNSimApp.pane, self._first_pane())
+        link = link_from_env(self)
+        self.follow: Follow | None = link[0] if link else None
+        """In a classroom (nnsim serve --ssh --follow): this app's place in it; None otherwise."""
+        self._follow_fd = link[1] if link else None
 
     # ----- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -219,6 +225,8 @@ class NNSimApp(App[None]):
         self._check_size()
         self._focus_pane()
         self.call_after_refresh(freeze_start_up)
+        if self.follow is not None and self._follow_fd is not None:
+            self.run_worker(self.follow.listen(self._follow_fd), group="classroom")
         if self.keys:
             self.call_after_refresh(self._press_start_keys)
 
@@ -316,6 +324,8 @@ class NNSimApp(App[None]):
         self._lay_out(self._laid_out[0] if self._laid_out else False)
         self._show_panes(self.pane)  # drawn now that it is on screen
         self._focus_pane()
+        if self.follow is not None:
+            self.follow.changed()
 
     def _focus_pane(self) -> None:
         """Focus what the pane on show answers keys with (its table, or the drawing)."""
@@ -368,6 +378,8 @@ class NNSimApp(App[None]):
             )
         elif growing is not None:
             notice.update(Text(growing))
+        if self.follow is not None:
+            self.follow.changed()
 
     def _growing(self) -> str | None:
         """A warning when the loss has grown GROWING steps in a row (before it overflows and stops)."""
@@ -406,6 +418,8 @@ class NNSimApp(App[None]):
             return
         self._show_panes("network", "model")
         self.query_one(ExplanationPane).show(self.trainer, self.ref, self.selected_sample)
+        if self.follow is not None:
+            self.follow.changed()
 
     def watch_selected_param(self) -> None:
         if self.query(TopologyPane):
@@ -608,8 +622,14 @@ class NNSimApp(App[None]):
 
     def _show_status(self) -> None:
         shown = self.playing or time.monotonic() < self._speed_shown_until
+        room = self.follow.status() if self.follow is not None else None
         self.query_one(StatusBar).show(
-            self.scenario.name, self.trainer, self.playing, str(SPEEDS[self.speed]) if shown else "", self.exporting
+            self.scenario.name,
+            self.trainer,
+            self.playing,
+            str(SPEEDS[self.speed]) if shown else "",
+            self.exporting,
+            room,
         )
 
     def _tick(self) -> None:
@@ -694,6 +714,8 @@ class NNSimApp(App[None]):
 
     def show_scenario(self, scenario: Scenario) -> None:
         """Start over on a loaded scenario."""
+        if self.follow is not None:
+            self.follow.fork()  # a follower who opens another scenario goes on alone
         self.scenario = scenario
         self.trainer = scenario.trainer()
         self.refs = param_refs(scenario.arch)
@@ -797,6 +819,70 @@ class NNSimApp(App[None]):
                 self._unnotify(old, refresh=False)
         for old in list(notices)[: max(len(notices) - MAX_NOTICES + 1, 0)]:
             self._unnotify(old, refresh=False)
+
+    # ----- a classroom ----------------------------------------------------------------------
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """Every key's and the palette's actions come here: a follower who starts a training action forks."""
+        if self.follow is not None and isinstance(action, str):
+            self.follow.before(action.partition("(")[0])
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def selection(self) -> dict:
+        """What the presenter has selected, as it travels to followers."""
+        return {"sample": self.selected_sample, "param": param_json(self.ref), "pane": self.pane}
+
+    def show_room(self, source: dict | None, records: list[Action], select: dict | None) -> None:
+        """Show the classroom's run: its scenario (as text), its records, the presenter's selection."""
+        if source is not None:
+            text = self.scenario.source.text if self.scenario.source is not None else None
+            if source.get("text") != text or source.get("name") != self.scenario.name:
+                try:
+                    scenario = scenario_from_json(source)
+                except (ScenarioError, ValueError) as e:
+                    self.notify(f"Cannot open the presenter's scenario: {e}", severity="error")
+                    return
+                self.playing = False
+                self.show_scenario(scenario)
+        if records:
+            t = self.trainer
+            done = t.actions()
+            base = common_prefix(records, done)
+            try:
+                t.follow(base, records[base:])
+            except (ValueError, RuntimeError):  # out of step: build the run again from its records
+                try:
+                    self.trainer = t.rebuilt(records)
+                except (ValueError, RuntimeError) as e:
+                    self.notify(f"Cannot follow the presenter's run: {e}", severity="error")
+            if base < len(done):
+                self._fit_tables_anew()
+        if select is not None:
+            ref = param_from_json(select.get("param"))
+            if ref is not None and ref in self.refs:
+                self._param_chosen = True
+                self.set_reactive(NNSimApp.selected_param, self.refs.index(ref))
+            sample = select.get("sample")
+            if isinstance(sample, int) and 0 <= sample < len(self.trainer.data):
+                self.set_reactive(NNSimApp.selected_sample, sample)
+            pane = select.get("pane")
+            if isinstance(pane, str) and pane in dict(PANES) and pane != self.pane:
+                self.pane = pane
+        self.refresh_view()
+
+    def action_rejoin(self) -> None:
+        if self.follow is None or self.follow.presenter:
+            self.notify(NOT_IN_CLASS if self.follow is None else "You present: attendees follow you.")
+            return
+        if self.follow.following:
+            self.notify("You are following the presenter already.")
+            return
+        self.follow.rejoin()
+
+    def action_rejoin_all(self) -> None:
+        if self.follow is None or not self.follow.presenter:
+            self.notify(NOT_IN_CLASS if self.follow is None else "Only a presenter brings everyone back.")
+            return
+        self.follow.rejoin_all()
 
     def action_command_palette(self) -> None:
         """Textual's command palette, with a bounded search (see Palette)."""

@@ -256,12 +256,19 @@ class StatusBar(Static):
     _shown: tuple | None = None  # what the last show() was given, to draw again at a new width
 
     def show(
-        self, name: str, trainer: Trainer, playing: bool, speed: str, exporting: tuple[int, int] | None = None
+        self,
+        name: str,
+        trainer: Trainer,
+        playing: bool,
+        speed: str,
+        exporting: tuple[int, int] | None = None,
+        room: tuple[str, str] | None = None,
     ) -> None:
-        self._shown = (name, trainer, playing, speed, exporting)
+        """``room``: in a classroom, its word for the status line (a long and a short form)."""
+        self._shown = (name, trainer, playing, speed, exporting, room)
         width = self.size.width
         for detail in (2, 1, 0, -1, -2, -3):
-            line = self._line(name, trainer, playing, speed, exporting, detail)
+            line = self._line(name, trainer, playing, speed, exporting, detail, room)
             if not width or line.cell_len <= width:
                 break
         self.update(line, layout=False)  # one line, as wide as the screen
@@ -272,7 +279,13 @@ class StatusBar(Static):
 
     @staticmethod
     def _line(
-        name: str, trainer: Trainer, playing: bool, speed: str, exporting: tuple[int, int] | None, detail: int
+        name: str,
+        trainer: Trainer,
+        playing: bool,
+        speed: str,
+        exporting: tuple[int, int] | None,
+        detail: int,
+        room: tuple[str, str] | None = None,
     ) -> Text:
         """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done,
         -1 the test accuracy, -2 the accuracy, -3 the step the loss belongs to."""
@@ -284,6 +297,9 @@ class StatusBar(Static):
         t.append(f" {visible(name)} ", style="bold reverse")
         t.append(f" step {trainer.step_count} ", style="bold")
         t.append("│ ", style="dim")
+        if room is not None:
+            t.append(room[0] if detail >= 1 else room[1], style="bold magenta")
+            t.append(" │ ", style="dim")
         stop = trainer.stop
         if stop is None:
             nxt = trainer.next_phase
