@@ -161,6 +161,17 @@ def _parser() -> argparse.ArgumentParser:
         help="--web: the address browsers use when it is not --host's (a name, a proxy: https://nnsim.example.org)",
     )
     serve.add_argument(
+        "--follow",
+        action="store_true",
+        help="--ssh: a classroom: whoever logs in with a --presenter-key key presents, everyone else follows",
+    )
+    serve.add_argument(
+        "--presenter-key",
+        metavar="FILE",
+        default=None,
+        help="--ssh --follow: the presenters' public keys (an authorized_keys file)",
+    )
+    serve.add_argument(
         "--idle-timeout",
         type=_positive,
         default=30.0,
@@ -408,6 +419,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError("serve: --open and --authorized-keys are for --ssh")
     if args.ssh and args.public_url:
         raise UsageError("serve: --public-url is for --web")
+    if args.web and (args.follow or args.presenter_key):
+        raise UsageError("serve: --follow and --presenter-key are for --ssh")
+    if args.follow and not args.presenter_key:
+        raise UsageError("serve --ssh --follow: say who presents with --presenter-key FILE (their public keys)")
+    if args.presenter_key and not args.follow:
+        raise UsageError("serve --ssh: --presenter-key is for --follow")
     scenario = load(args.scenario)  # fail now, not in every session
     from . import serve
 
@@ -422,6 +439,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 authorized_keys=keys,
                 max_sessions=args.max_sessions,
                 idle_minutes=args.idle_timeout,
+                follow=args.follow,
+                presenter_keys=Path(args.presenter_key).expanduser() if args.presenter_key else None,
             )
         else:
             serve.serve_web(

@@ -13,11 +13,13 @@ from .reader import (
     Scenario,
     ScenarioError,
     Source,
+    from_wire,
     load,
     parse,
     resolve,
     scenario_dirs,
     shipped,
+    to_wire,
 )
 from .schema import LOSS_NAMES, TABLES, Key
 
@@ -30,11 +32,13 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Source",
+    "from_wire",
     "load",
     "parse",
     "quoted",
     "resolve",
     "scenario_dirs",
     "shipped",
+    "to_wire",
     "visible",
 ]

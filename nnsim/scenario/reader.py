@@ -150,6 +150,25 @@ def parse(text: str, path: Path, files: dict[str, str] | None = None) -> Scenari
     return dataclasses.replace(scenario, source=source)
 
 
+def to_wire(scenario: Scenario) -> dict[str, Any]:
+    """What travels when a classroom's presenter opens a scenario: its name, text and data files' texts."""
+    if scenario.source is None:
+        raise ValueError(f"{scenario.name}: not read from text")
+    return {"name": scenario.name, **scenario.source.to_json()}
+
+
+def from_wire(data: Any) -> Scenario:
+    """The scenario back from `to_wire`'s dict, read from the text alone (no file is opened):
+    ScenarioError or ValueError when it is not one."""
+    source = Source.from_json(
+        {"text": data.get("text"), "files": data.get("files")} if isinstance(data, dict) else None
+    )
+    name = data.get("name")
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError("a scenario without a plain name")
+    return parse(source.text, Path(f"{name}.toml"), dict(source.files))
+
+
 def _shown(path: str | Path) -> str:
     """A path as a message shows it: control characters visible, at most 300 characters."""
     return visible(str(path), 300)

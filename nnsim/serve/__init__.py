@@ -35,6 +35,8 @@ def serve_ssh(
     authorized_keys: Path | None = None,
     max_sessions: int | None = None,
     idle_minutes: float | None = None,
+    follow: bool = False,
+    presenter_keys: Path | None = None,
 ) -> None:
     """Serve `scenario` over SSH until Ctrl+C (`nnsim serve --ssh`); SetupError if it cannot start."""
     import asyncio
@@ -49,6 +51,8 @@ def serve_ssh(
         authorized_keys=authorized_keys,
         max_sessions=server.DEFAULT_MAX_SESSIONS if max_sessions is None else max_sessions,
         idle_timeout=server.DEFAULT_IDLE_TIMEOUT if idle_minutes is None else idle_minutes * 60,
+        follow=follow,
+        presenter_keys=presenter_keys,
     )
     asyncio.run(server.serve_forever(options))
 

@@ -83,8 +83,10 @@ class PtyChild:
         env: Mapping[str, str] | None = None,
         on_output: Callable[[bytes], None] | None = None,
         on_input_backlog: Callable[[bool], None] | None = None,
+        pass_fds: Sequence[int] = (),
     ) -> None:
         self.argv = list(argv)
+        self.pass_fds = tuple(pass_fds)  # descriptors the program inherits (a classroom's side channel)
         self.size = size
         self.env = dict(env) if env is not None else None
         self.on_output = on_output or (lambda data: None)
@@ -113,7 +115,13 @@ class PtyChild:
         try:
             set_window_size(slave, self.size)
             self.proc = await asyncio.create_subprocess_exec(
-                *self.argv, stdin=slave, stdout=slave, stderr=slave, env=self.env, start_new_session=True
+                *self.argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=self.env,
+                start_new_session=True,
+                pass_fds=self.pass_fds,
             )
         except BaseException:
             os.close(master)

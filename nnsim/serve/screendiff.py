@@ -16,6 +16,7 @@ Tests feed random updates both ways through a terminal emulator and compare the 
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from rich.cells import cell_len
@@ -183,3 +184,63 @@ def diffing(driver_class: type) -> type:
 
     Diffing.__name__ = Diffing.__qualname__ = f"Diffing{driver_class.__name__}"
     return Diffing
+
+
+# A partial escape sequence at the end of a chunk: held back until the rest arrives.
+_PARTIAL = re.compile(r"\x1b(?:\[[0-9;:?<=>]*|\][^\x07\x1b]*)?\Z")
+_MODE = re.compile(r"\x1b\[\?([0-9;]+)([hl])")
+# Modes not repainted for someone who joins: synchronized output brackets one frame in flight.
+_FRAME_MODES = {"2026"}
+
+
+class ScreenCopy:
+    """What a shared app's terminal shows, to paint it whole for someone who joins (a classroom's
+    follower): `feed()` the app's output bytes as they come, `paint()` the screen as it is now."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.model = ScreenDiff()
+        self.size = size  # (columns, rows)
+        self.modes: dict[str, str] = {}  # private mode -> "h" or "l", as last set
+        self._decode = codecs.getincrementaldecoder("utf-8")("replace")
+        self._rest = ""
+
+    def feed(self, data: bytes) -> None:
+        text = self._rest + self._decode.decode(data)
+        partial = _PARTIAL.search(text)
+        if partial is not None and len(text) - partial.start() < 4096:
+            text, self._rest = text[: partial.start()], text[partial.start() :]
+        else:
+            self._rest = ""
+        for m in _MODE.finditer(text):
+            for mode in m.group(1).split(";"):
+                self.modes[mode] = m.group(2)
+        self.model.feed(text)
+
+    def paint(self) -> bytes:
+        """Bytes that bring a terminal of `size` (in any state) to this screen, modes included."""
+        cols, rows = self.size
+        out: list[str] = []
+        if self.modes.get("1049") == "h":
+            out.append("\x1b[?1049h")
+        for mode, how in self.modes.items():
+            if mode != "1049" and mode not in _FRAME_MODES:
+                out.append(f"\x1b[?{mode}{how}")
+        out.append("\x1b[0m\x1b[H\x1b[2J")
+        for r in range(rows):
+            row = self.model.rows.get(r)
+            if not row:
+                continue
+            out.append(f"\x1b[{r + 1};1H")
+            style = ""
+            for cell in row[:cols]:
+                ch, st = cell if cell is not UNKNOWN else (" ", "")
+                if st != style:
+                    out.append(f"\x1b[0;{st}m" if st else "\x1b[0m")
+                    style = st
+                out.append(ch)
+            out.append("\x1b[0m")
+        m = self.model
+        out.append(f"\x1b[{m.row + 1};{m.col + 1}H")
+        if m.style:
+            out.append(f"\x1b[0;{m.style}m")
+        return "".join(out).encode()

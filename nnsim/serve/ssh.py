@@ -25,13 +25,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import asyncssh
 from asyncssh.packet import SSHPacket, String
 
 from . import SetupError, shown
 from .pty import PtyChild, WindowSize
+
+if TYPE_CHECKING:
+    from .classroom import Classroom, Viewer
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 DEFAULT_PORT = 2222
@@ -210,6 +213,8 @@ class Options:
     key_dir: Path | None = None
     log: bool = True
     command: Sequence[str] | None = None  # what each session runs; None: nnsim on the scenario
+    follow: bool = False  # a classroom: presenters (keys in presenter_keys) and followers
+    presenter_keys: Path | None = None
 
     @property
     def child_argv(self) -> list[str]:
@@ -234,6 +239,9 @@ class Room:
     opened: int = 0
     port: int = 0
     said: dict[str, float] = field(default_factory=dict)  # when say_now_and_then last said each kind
+    classroom: Classroom | None = None  # with --follow
+    presenter_keys: asyncssh.SSHAuthorizedKeys | None = None
+    client_keys: asyncssh.SSHAuthorizedKeys | None = None  # without --open, with --follow
 
     def say_now_and_then(self, kind: str, text: str, every: float = 60.0) -> None:
         """say(text), but at most once in `every` seconds for each `kind` (a client can repeat it at will)."""
@@ -255,6 +263,7 @@ class AppServer(asyncssh.SSHServer):
         self.peer = "?"
         self.conn: asyncssh.SSHServerConnection | None = None
         self.channels: set[AppSession] = set()  # this connection's session channels open now
+        self.presenter = False  # logged in with a presenter's key (--follow)
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         peer = conn.get_extra_info("peername") or ("?", 0)
@@ -268,13 +277,33 @@ class AppServer(asyncssh.SSHServer):
 
     def begin_auth(self, username: str) -> bool:
         self.peer = f"{shown(username, 32)}@{self.peer}"  # as the log shows it: control characters made visible
-        return not self.room.options.open  # True: the client must authenticate (by public key)
+        # True: the client must authenticate (by public key). In a classroom even with --open, so
+        # that a presenter's key is seen; attendees without one get in by keyboard-interactive.
+        return not self.room.options.open or self.room.options.follow
+
+    def public_key_auth_supported(self) -> bool:
+        return self.room.options.follow
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """--follow: a presenter's key makes a presenter; other keys need --authorized-keys (or are
+        refused under --open, so that the client tries its next key, then keyboard-interactive)."""
+        room, conn = self.room, self.conn
+        host, addr = (conn.get_extra_info("peername") or ("", 0))[:2] if conn is not None else ("", 0)
+        if room.presenter_keys is not None and room.presenter_keys.validate(key, str(host), str(addr)) is not None:
+            self.presenter = True
+            return True
+        self.presenter = False
+        return room.client_keys is not None and room.client_keys.validate(key, str(host), str(addr)) is not None
 
     def password_auth_supported(self) -> bool:
         return False
 
     def kbdint_auth_supported(self) -> bool:
-        return False
+        return self.room.options.open and self.room.options.follow  # attendees without a key, under --open
+
+    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+        self.presenter = False
+        return True  # no question: under --open anyone gets in
 
     def session_requested(self) -> tuple[asyncssh.SSHServerChannel, AppSession] | bool:
         assert self.conn is not None
@@ -282,7 +311,7 @@ class AppServer(asyncssh.SSHServer):
             return False
         channel = self.conn.create_server_channel(encoding=None)
         channel.__class__ = AppChannel  # the same channel, keeping only the environment the app may use
-        session = AppSession(self.room, self.peer, self.channels)
+        session = AppSession(self.room, self.peer, self.channels, presenter=self.presenter)
         self.channels.add(session)
         return channel, session
 
@@ -311,9 +340,14 @@ class AppSession(asyncssh.SSHServerSession):
     child is stopped, the slot under --max-sessions freed and the channel closed.
     """
 
-    def __init__(self, room: Room, peer: str, siblings: set[AppSession] | None = None) -> None:
+    def __init__(self, room: Room, peer: str, siblings: set[AppSession] | None = None, presenter: bool = False) -> None:
         self.room = room
         self.peer = peer
+        self.presenter = presenter  # in a classroom: drives the run (else follows)
+        self.viewer: Viewer | None = None  # in a classroom: the app this session's keys go to
+        self.watching: Viewer | None = None  # and the one whose screen it shows
+        self.exit_code = 0
+        self.end_message: str | None = None
         self.siblings = siblings if siblings is not None else set()  # its connection's open channels
         self.chan: asyncssh.SSHServerChannel | None = None
         self.term_type = DEFAULT_TERM
@@ -371,7 +405,9 @@ class AppSession(asyncssh.SSHServerSession):
 
     def data_received(self, data: bytes, datatype) -> None:
         self.last_input = time.monotonic()
-        if self.child is not None:
+        if self.room.classroom is not None:
+            self.room.classroom.input(self, data)
+        elif self.child is not None:
             self.child.write(data)
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
@@ -391,6 +427,9 @@ class AppSession(asyncssh.SSHServerSession):
             self._resize_handle = asyncio.get_running_loop().call_later(RESIZE_EVERY, self._resize_settled)
 
     def _apply_size(self) -> None:
+        if self.room.classroom is not None:
+            self.room.classroom.resize(self)
+            return
         if self.child is not None and self.size is not None:
             try:
                 self.child.resize(self.size)
@@ -406,23 +445,46 @@ class AppSession(asyncssh.SSHServerSession):
         return False
 
     def pause_writing(self) -> None:
-        if self.child is not None:
-            self.child.pause_reading()
+        child = self._own_child()
+        if child is not None:
+            child.pause_reading()
 
     def resume_writing(self) -> None:
-        if self.child is not None:
-            self.child.resume_reading()
+        child = self._own_child()
+        if child is not None:
+            child.resume_reading()
+
+    def _own_child(self) -> PtyChild | None:
+        """The app whose output only this session reads (a shared classroom app is never paused for one)."""
+        if self.viewer is not None:
+            child = self.viewer.child
+            return child if self.viewer.kind != "shared" and child is not None and child.master is not None else None
+        return self.child
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.siblings.discard(self)
         self.request_end(None)
 
     # -- the session's life --------------------------------------------------------------------
-    def request_end(self, message: str | None) -> None:
-        """Ask the session to end (its task does it); `message` is shown to the client, if any."""
+    def request_end(self, message: str | None, code: int = 0, restore: bool = False) -> None:
+        """Ask the session to end (its task does it); `message` is shown to the client, if any.
+        In a classroom: `code` is the exit status, and `restore` puts the terminal back at once (the
+        follower quit a shared app, which does not restore anyone's terminal)."""
         if not self._end.is_set():
-            self._end_message = message
+            self._end_message = self.end_message = message
+            self.exit_code = code
+            if restore:
+                self._send(RESTORE_TERMINAL)
             self._end.set()
+
+    async def ended(self) -> None:
+        await self._end.wait()
+
+    def send(self, data: bytes) -> None:
+        self._send(data)
+
+    def child_env(self) -> dict[str, str]:
+        return self._child_env()
 
     async def end(self, message: str | None) -> None:
         """End this session from the server's side and wait until it has: child stopped, client told."""
@@ -455,6 +517,9 @@ class AppSession(asyncssh.SSHServerSession):
     async def _serve(self) -> tuple[int, str | None]:
         """Start the app and copy bytes until it ends or the session is ended: (exit code, message)."""
         assert self.chan is not None and self.size is not None
+        if self.room.classroom is not None:
+            self._schedule_idle_check(self.room.options.idle_timeout)
+            return await self.room.classroom.serve(self)
         child = PtyChild(
             self.room.options.child_argv,
             self.size,
@@ -510,7 +575,10 @@ class AppSession(asyncssh.SSHServerSession):
 
     def _idle_check(self) -> None:
         timeout = self.room.options.idle_timeout
-        quiet = time.monotonic() - self.last_input
+        last = self.last_input
+        if self.room.classroom is not None and not self.presenter:
+            last = max(last, self.room.classroom.last_change)  # a follower watching the lesson is not idle
+        quiet = time.monotonic() - last
         if quiet >= timeout:
             minutes = timeout / 60
             shown = f"{minutes:g} minutes" if minutes >= 1 else f"{timeout:g} seconds"
@@ -642,8 +710,14 @@ class Server:
         auth = None
         if not options.open:  # checked first: a mistake here should not leave a new host key behind
             auth = authorized_keys(options.keys_file)
-        key, key_path, created, warnings = host_key(options.key_dir)
         room = Room(options)
+        if options.follow:
+            if options.presenter_keys is None:
+                raise SetupError("--follow needs --presenter-key FILE (the presenters' public keys)")
+            room.presenter_keys = authorized_keys(options.presenter_keys)
+            room.client_keys, auth = auth, None  # checked by AppServer.validate_public_key
+            room.classroom = await classroom_for(room)
+        key, key_path, created, warnings = host_key(options.key_dir)
         connection_options = asyncssh.SSHServerConnectionOptions(
             server_factory=lambda: AppServer(room),
             server_host_keys=[key],
@@ -731,6 +805,8 @@ class Server:
         for sock in self.listeners:
             sock.close()
         await asyncio.gather(*(s.end(message) for s in list(self.room.sessions)))
+        if self.room.classroom is not None:
+            await self.room.classroom.stop()
         await asyncio.sleep(0.1)  # let the goodbye reach the clients before the connections go
         for connection in list(self.room.connections):
             if connection.conn is not None:
@@ -738,6 +814,18 @@ class Server:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def classroom_for(room: Room) -> Classroom:
+    """The classroom of --follow, on the scenario the server was given (SetupError if it cannot be read)."""
+    from ..scenario import ScenarioError, load
+    from .classroom import Classroom
+
+    try:
+        scenario = await asyncio.to_thread(load, room.options.scenario)
+    except ScenarioError as e:
+        raise SetupError(str(e)) from None
+    return Classroom(room, scenario)
 
 
 async def serve_forever(options: Options) -> None:

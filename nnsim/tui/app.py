@@ -30,7 +30,7 @@ from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, para
 from ..engine.actions import Action, SetLearningRate, SetParam
 from ..export import export
 from ..present import fmt
-from ..scenario import Scenario, ScenarioError, shipped
+from ..scenario import Scenario, ScenarioError, from_wire, shipped
 from ..text import visible
 from .actions import (
     PANES,
@@ -52,7 +52,7 @@ from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
 from .components.screens import HelpScreen, NumberInput, ScenarioPicker, load_for
 from .components.tables import ParamsPane, SamplesPane
 from .components.tabs import PaneTabs
-from .follow import Follow, common_prefix, link_from_env, param_from_json, param_json, scenario_from_json
+from .follow import Follow, common_prefix, link_from_env, param_from_json, param_json
 from .gcfreeze import freeze_start_up
 from .messages import ParamSelected, SampleSelected
 from .svg import cells_in_place
@@ -837,7 +837,7 @@ class NNSimApp(App[None]):
             text = self.scenario.source.text if self.scenario.source is not None else None
             if source.get("text") != text or source.get("name") != self.scenario.name:
                 try:
-                    scenario = scenario_from_json(source)
+                    scenario = from_wire(source)
                 except (ScenarioError, ValueError) as e:
                     self.notify(f"Cannot open the presenter's scenario: {e}", severity="error")
                     return

@@ -27,12 +27,11 @@ import json
 import os
 import socket
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine import ParamRef
 from ..engine.actions import Action, from_json, to_json
-from ..scenario import Scenario, ScenarioError, Source, parse
+from ..scenario import Scenario, ScenarioError, to_wire
 from ..text import visible
 from .actions import TRAINING_ACTIONS, keys_of
 
@@ -43,23 +42,6 @@ FD_ENV = "NNSIM_CLASSROOM_FD"
 ROLE_ENV = "NNSIM_CLASSROOM_ROLE"
 ROLES = ("presenter", "follower")
 MAX_LINE = 64 << 20  # a room's message: the digits scenario with its data is about 0.3 MB
-
-
-def scenario_json(scenario: Scenario) -> dict[str, Any]:
-    """What travels when the presenter opens a scenario: its name, text and data files' texts."""
-    assert scenario.source is not None, "a scenario read from text carries its source"
-    return {"name": scenario.name, **scenario.source.to_json()}
-
-
-def scenario_from_json(data: Any) -> Scenario:
-    """The scenario back from `scenario_json`'s dict, read from the text alone (no file is opened)."""
-    source = Source.from_json(
-        {"text": data.get("text"), "files": data.get("files")} if isinstance(data, dict) else None
-    )
-    name = data.get("name")
-    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-        raise ValueError("a scenario without a plain name")
-    return parse(source.text, Path(f"{name}.toml"), dict(source.files))
 
 
 def common_prefix(a: list[Action], b: list[Action]) -> int:
@@ -197,7 +179,7 @@ class Follow:
         select = app.selection()
         message: dict[str, Any]
         if app.scenario is not self._sent_scenario:
-            message = {"scenario": scenario_json(app.scenario), "base": 0, "records": [to_json(r) for r in local]}
+            message = {"scenario": to_wire(app.scenario), "base": 0, "records": [to_json(r) for r in local]}
         else:
             base = common_prefix(local, self._sent)
             if base == len(local) == len(self._sent) and select == self._sent_select:

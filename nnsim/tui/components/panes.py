@@ -267,7 +267,7 @@ class StatusBar(Static):
         """``room``: in a classroom, its word for the status line (a long and a short form)."""
         self._shown = (name, trainer, playing, speed, exporting, room)
         width = self.size.width
-        for detail in (2, 1, 0, -1, -2, -3):
+        for detail in (2, 1, 0, -1, -2, -3, -4):
             line = self._line(name, trainer, playing, speed, exporting, detail, room)
             if not width or line.cell_len <= width:
                 break
@@ -288,7 +288,8 @@ class StatusBar(Static):
         room: tuple[str, str] | None = None,
     ) -> Text:
         """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done,
-        -1 the test accuracy, -2 the accuracy, -3 the step the loss belongs to."""
+        -1 the test accuracy, -2 the accuracy, -3 the step the loss belongs to, -4 writes a classroom's
+        counts short."""
         scores = trainer.score_history()
         loss = fmt(scores[-1].loss, 6) if scores else "–"
         if scores and detail >= -2:
@@ -298,7 +299,7 @@ class StatusBar(Static):
         t.append(f" step {trainer.step_count} ", style="bold")
         t.append("│ ", style="dim")
         if room is not None:
-            t.append(room[0] if detail >= 1 else room[1], style="bold magenta")
+            t.append(room[0] if detail >= -3 else room[1], style="bold magenta")
             t.append(" │ ", style="dim")
         stop = trainer.stop
         if stop is None:
