@@ -251,7 +251,7 @@ ACTIONS: tuple[Action, ...] = (
         ("j",),
         label="Rejoin",
         footer=False,  # only in a classroom, where the status line says it
-        help="in a classroom: follow the presenter again (after going on alone)",
+        help="in a classroom: follow the presenter again",
         does="follow the presenter again",
         palette="Classroom: follow the presenter again",
     ),
@@ -260,7 +260,7 @@ ACTIONS: tuple[Action, ...] = (
         ("J",),
         label="All back",
         footer=False,
-        help="in a classroom, presenting: bring every attendee back to following",
+        help="in a classroom, presenting: everyone follows again",
         does="bring every attendee back",
         palette="Classroom: bring every attendee back to following",
     ),

@@ -234,7 +234,7 @@ class Follow:
         c = self.counts or Counts()
         return (
             f"{c.connected} connected · {c.following} following · {c.own} on their own",
-            f"{c.connected} in · {c.following} follow · {c.own} own",
+            f"class {c.connected}: {c.following} following, {c.own} own",
         )
 
 

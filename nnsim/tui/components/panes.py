@@ -267,7 +267,7 @@ class StatusBar(Static):
         """``room``: in a classroom, its word for the status line (a long and a short form)."""
         self._shown = (name, trainer, playing, speed, exporting, room)
         width = self.size.width
-        for detail in (2, 1, 0, -1, -2, -3, -4):
+        for detail in (2, 1, 0, -1, -2, -3, -4, -5):
             line = self._line(name, trainer, playing, speed, exporting, detail, room)
             if not width or line.cell_len <= width:
                 break
@@ -288,18 +288,19 @@ class StatusBar(Static):
         room: tuple[str, str] | None = None,
     ) -> Text:
         """The status line; ``detail`` 2 has everything, 1 drops the key hint, 0 also what was done,
-        -1 the test accuracy, -2 the accuracy, -3 the step the loss belongs to, -4 writes a classroom's
-        counts short."""
+        -1 the test accuracy, -2 the accuracy, -3 the step the loss belongs to; in a classroom, -4 the scenario's
+        name and -5 writes the room's word short."""
         scores = trainer.score_history()
         loss = fmt(scores[-1].loss, 6) if scores else "–"
         if scores and detail >= -2:
             loss += f" at step {scores[-1].step}"  # the parameters it belongs to: after an update, the old ones
         t = Text(no_wrap=True, overflow="ellipsis")
-        t.append(f" {visible(name)} ", style="bold reverse")
+        if room is None or detail >= -3:
+            t.append(f" {visible(name)} ", style="bold reverse")
         t.append(f" step {trainer.step_count} ", style="bold")
         t.append("│ ", style="dim")
         if room is not None:
-            t.append(room[0] if detail >= -3 else room[1], style="bold magenta")
+            t.append(room[0] if detail >= -4 else room[1], style="bold magenta")
             t.append(" │ ", style="dim")
         stop = trainer.stop
         if stop is None:
