@@ -1,9 +1,15 @@
 """Classroom load: many concurrent sessions through `nnsim serve --ssh` on this machine.
 
-Each simulated attendee is an asyncssh client with an 80×24 pty that presses `s` about once a
-second; key-to-screen latency is the time from sending the key to its step number showing on
-the client's emulated screen. The reference is one session alone, measured the same way first.
-NNSIM_CLASSROOM_SESSIONS (default 50) and NNSIM_CLASSROOM_SECONDS (default 60) set the load.
+Private copies: each simulated attendee is an asyncssh client with an 80×24 pty that presses `s`
+about once a second; key-to-screen latency is the time from sending the key to its step number
+showing on the client's emulated screen. The reference is one session alone, measured the same
+way first. NNSIM_CLASSROOM_SESSIONS (default 50) and NNSIM_CLASSROOM_SECONDS (default 60) set the load.
+
+Follow mode (`serve --ssh --follow`): NNSIM_FOLLOWERS (default 100) attendees join one after
+another and watch; the presenter presses `s` every two seconds for NNSIM_FOLLOW_SECONDS (default
+60). Latency is from the presenter's key to its step number on each follower's screen; a new
+session's first screen is from asking for the session to the screen showing "following". The
+reference is one follower alone, measured the same way first.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ from .common import Result, child_env, ms
 
 SESSIONS = int(os.environ.get("NNSIM_CLASSROOM_SESSIONS", "50"))
 SECONDS = float(os.environ.get("NNSIM_CLASSROOM_SECONDS", "60"))
+FOLLOWERS = int(os.environ.get("NNSIM_FOLLOWERS", "100"))
+FOLLOW_SECONDS = float(os.environ.get("NNSIM_FOLLOW_SECONDS", "60"))
+PRESS_EVERY = 2.0
 
 
 class Attendee:
@@ -70,15 +79,24 @@ class Attendee:
             except TimeoutError:
                 return False
 
-    async def join(self) -> None:
+    async def join(self, key: asyncssh.SSHKey | None = None, seen: str = "step 0 ") -> None:
+        """Connect (with `key`, or by keyboard-interactive in a classroom) and wait for `seen`."""
         self.leaving = False
         self.conn = await asyncssh.connect(
-            "127.0.0.1", self.port, username="s", known_hosts=None, client_keys=[], agent_path=None
+            "127.0.0.1",
+            self.port,
+            username="s",
+            known_hosts=None,
+            client_keys=[key] if key else [],
+            agent_path=None,
+            password="" if key is None else None,
         )
+        started = time.perf_counter()
         self.process = await self.conn.create_process(term_type="xterm-256color", term_size=(80, 24), encoding=None)
         self.reader = asyncio.get_running_loop().create_task(self._read())
-        if not await self.see("step 0 "):
+        if not await self.see(seen):
             self.dropped = True
+        self.first_screen = time.perf_counter() - started
 
     async def press_steps(self, seconds: float) -> None:
         step = 0
@@ -159,10 +177,154 @@ async def classroom(port: int, server_pid: int) -> dict:
     }
 
 
-def run() -> list[Result]:
+def pss_mb(pid: int) -> float:
+    """Proportional set size: the process's own pages plus its share of pages it shares."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def follow_room(port: int, server_pid: int, key: asyncssh.SSHKey) -> dict:
+    presenter = Attendee(port)
+    await presenter.join(key)
+
+    async def presses(followers: list[Attendee], seconds: float, step: int) -> tuple[list[float], int]:
+        lat: list[float] = []
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            step += 1
+            start = time.perf_counter()
+            presenter.process.stdin.write(b"s")
+
+            async def seen(a: Attendee, text: str = f"step {step} ", start: float = start) -> None:
+                if await a.see(text, timeout=10):
+                    lat.append(time.perf_counter() - start)
+                else:
+                    a.dropped = True
+
+            await asyncio.gather(*(seen(a) for a in followers if not a.dropped))
+            await asyncio.sleep(max(0.0, PRESS_EVERY - (time.perf_counter() - start)))
+        return lat, step
+
+    alone = Attendee(port)
+    await alone.join(seen="following")
+    alone_lat, step = await presses([alone], 8 * PRESS_EVERY, 0)
+    await alone.leave()
+    room = [Attendee(port) for _ in range(FOLLOWERS)]
+    for a in room:
+        await a.join(seen="following")
+    kids = children(server_pid)
+    pss = sum(pss_mb(k) for k in [server_pid, *kids])
+    started = time.perf_counter()
+    cpu_before = sum(cpu_seconds(k) for k in [server_pid, *kids])
+    lat, step = await presses(room, FOLLOW_SECONDS, step)
+    cores = (sum(cpu_seconds(k) for k in [server_pid, *children(server_pid)]) - cpu_before) / (
+        time.perf_counter() - started
+    )
+    for a in room:
+        await a.leave()
+    await presenter.leave()
+    lat.sort()
+    first = sorted(a.first_screen for a in room)
+    return {
+        "alone": statistics.median(alone_lat),
+        "p50": statistics.median(lat),
+        "p95": lat[int(0.95 * (len(lat) - 1))],
+        "dropped": sum(a.dropped for a in room),
+        "seen": len(lat),
+        "first_p50": statistics.median(first),
+        "first_p95": first[int(0.95 * (len(first) - 1))],
+        "pss": pss / (FOLLOWERS + 1),
+        "apps": len(kids),
+        "cores": cores,
+    }
+
+
+def follow_results(port: int, env: dict[str, str]) -> list[Result]:
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    with tempfile.TemporaryDirectory() as folder:
+        keys = Path(folder) / "presenters"
+        keys.write_bytes(key.export_public_key())
+        server = subprocess.Popen(
+            [sys.executable, "-m", "nnsim", "serve", "--ssh", "--open", "--follow", "--presenter-key", str(keys)]
+            + ["--port", str(port), "--max-sessions", str(FOLLOWERS + 5), "hidden"],
+            env={**env, "XDG_CONFIG_HOME": folder},
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(2)
+            r = asyncio.run(follow_room(port, server.pid, key))
+        finally:
+            server.terminate()
+            server.wait(30)
+    case = f"{FOLLOWERS} followers, a key every {PRESS_EVERY:g} s for {FOLLOW_SECONDS:g} s, hidden"
+    alone = f"one follower alone {ms(r['alone'])}"
+    return [
+        Result("classroom, follow", f"{case}: key-to-screen p50", ms(r["p50"]), alone, r["p50"] / r["alone"], "", None),
+        Result(
+            "classroom, follow",
+            f"{case}: key-to-screen p95",
+            ms(r["p95"]),
+            alone,
+            r["p95"] / r["alone"],
+            "< 500 ms",
+            r["p95"] < 0.500,
+        ),
+        Result(
+            "classroom, follow",
+            f"{case}: sessions dropped",
+            str(r["dropped"]),
+            f"{r['seen']} steps seen",
+            None,
+            "none",
+            r["dropped"] == 0,
+        ),
+        Result(
+            "classroom, follow",
+            "a new follower's first screen, p95",
+            ms(r["first_p95"]),
+            f"p50 {ms(r['first_p50'])}",
+            None,
+            "< 300 ms",
+            r["first_p95"] < 0.300,
+        ),
+        Result(
+            "classroom, follow",
+            "unique memory (PSS) per session, server and apps",
+            f"{r['pss']:.1f} MB",
+            f"{r['apps']} app processes for {FOLLOWERS} followers and the presenter",
+            None,
+            "",
+            None,
+        ),
+        Result(
+            "classroom, follow",
+            "CPU, server and apps, while the presenter pressed",
+            f"{r['cores']:.2f} cores",
+            f"{FOLLOWERS} followers",
+            None,
+            "",
+            None,
+        ),
+    ]
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def run() -> list[Result]:
+    return private_results() + follow_results(free_port(), child_env())
+
+
+def private_results() -> list[Result]:
+    port = free_port()
     with tempfile.TemporaryDirectory() as config:
         env = {**child_env(), "XDG_CONFIG_HOME": config}
         server = subprocess.Popen(
