@@ -85,6 +85,7 @@ class Follow:
     _sent_scenario: Scenario | None = None
     _sent_select: dict[str, Any] | None = None
     _applying: bool = False  # showing the room's run: the app's own hooks send nothing meanwhile
+    _shown_select: dict[str, Any] | None = None  # the presenter's selection as last shown
 
     @property
     def presenter(self) -> bool:
@@ -138,6 +139,7 @@ class Follow:
         base = int(message["base"])
         if "scenario" in message:
             self.source = message["scenario"]
+            self._shown_select = {}  # a new scenario: the presenter's whole selection
             base = 0
         if base > len(self.mirror):
             raise ValueError(f"a change from record {base} of {len(self.mirror)}")
@@ -154,18 +156,30 @@ class Follow:
         if not self.presenter and not self.following:
             return
         self.show_room()
+        first = not self.ready
+        if first:
+            self.ready = True
+            self.send({"ready": True})
         if self.presenter:
             self._sent = list(self.app.trainer.actions())
             self._sent_scenario = self.app.scenario
-            self._sent_select = self.app.selection()
-        if not self.ready:
-            self.ready = True
-            self.send({"ready": True})
+            # a presenter who joins tells the room what it has selected (followers show the same)
+            self._sent_select = None if first else self.app.selection()
+            if first:
+                self.changed()
 
-    def show_room(self) -> None:
+    def show_room(self, whole: bool = False) -> None:
+        """Show the room's run; of the presenter's selection only what changed since it was last
+        shown (a follower's own pane or selection stays until the presenter changes theirs), or all
+        of it when `whole` (joining, rejoining)."""
+        select = self.select
+        if select is not None and not whole and self.ready:
+            shown = self._shown_select or {}
+            select = {k: v for k, v in select.items() if shown.get(k) != v}
+        self._shown_select = self.select
         self._applying = True
         try:
-            self.app.show_room(self.source, self.mirror, self.select)
+            self.app.show_room(self.source, self.mirror, select)
         finally:
             self._applying = False
 
@@ -217,7 +231,7 @@ class Follow:
             return
         self.following = True
         self.send({"state": "following"})
-        self.show_room()
+        self.show_room(whole=True)
         self.app.notify(notice or "Following the presenter again.", title="Following")
 
     def rejoin_all(self) -> None:

@@ -170,9 +170,11 @@ async def test_a_view_key_keeps_following(start, presenter_key):
         follower = await Terminal.open(c1, 80, 24)
         await follower.wait_for("following")
         follower.press("4")  # the Loss pane: its own screen now, still following
-        await follower.wait_for("Loss", "following")
+        await follower.wait_for("╭─ 4 Loss", "following")
         presenter.press("s")
-        await follower.wait_for("step 1", "following")
+        await follower.wait_for("step 1", "following", "╭─ 4 Loss")  # its pane stays its own
+        presenter.press("2")  # until the presenter shows another
+        await follower.wait_for("╭─ 2 Samples", "following")
         await presenter.wait_for("1 connected · 1 following · 0 on their own")
 
 
