@@ -66,6 +66,7 @@ _INPUT = re.compile(
 _ANSWERS = set(b"ycRtIOn")
 QUIT_KEYS = (b"q", b"\x03", b"\x11")  # q, Ctrl+C, Ctrl+Q: the app's quit keys (tested against its registry)
 REJOIN_KEY = b"j"
+STARTING = " One moment: your own copy of the app is starting… "
 
 
 def keys(data: bytes) -> list[tuple[str, bytes]]:
@@ -381,6 +382,8 @@ class Classroom:
         viewer.pending_input += keys_first
         viewer.waiting.add(session)
         session.viewer = viewer
+        if session.size is not None:  # until its screen comes (about a second), on the footer's row
+            session.send(f"\x1b7\x1b[{session.size.rows};1H\x1b[0;7m{STARTING}\x1b[0m\x1b8".encode())
         self._counts_changed()
 
     def resize(self, session: AppSession) -> None:

@@ -80,6 +80,7 @@ async def test_followers_follow_fork_rejoin_and_come_back(start, presenter_key):
         await one.wait_for(line.strip())
 
         one.press("s")  # a training key: on its own from step 3
+        await one.wait_for("your own copy of the app is starting")  # at once, while it starts
         await one.wait_for("step 4", "on your own · j to rejoin")
         await presenter.wait_for("2 connected · 1 following · 1 on their own")
         assert step_of(presenter) == 3
@@ -196,3 +197,23 @@ async def test_without_open_listed_attendees_follow_and_strangers_stay_out(start
         follower = await Terminal.open(c1, 80, 24)
         await presenter.wait_for("1 connected")
         await follower.wait_for("following")
+
+
+async def test_a_co_teacher_drives_the_same_run(start, presenter_key):
+    server = await classroom(start, presenter_key)
+    key, _ = presenter_key
+    async with await connect(server, key) as a, await connect(server, key) as b, await connect(server) as c:
+        alice = await Terminal.open(a, 100, 30)
+        bob = await Terminal.open(b, 120, 40)
+        follower = await Terminal.open(c, 80, 24)
+        await follower.wait_for("following")
+        alice.press("s")
+        await bob.wait_for("step 1")
+        bob.press("s")
+        await alice.wait_for("step 2")
+        await follower.wait_for("step 2", "following")
+        alice.press("z")  # undo: back into step 2, before its update
+        await bob.wait_for("step 1", "next update")
+        await follower.wait_for("step 1", "next update")
+        await alice.wait_for("1 connected · 1 following")
+        await bob.wait_for("1 connected · 1 following")
