@@ -132,3 +132,15 @@ class TestTeacher:
 
     def test_y4x_probe_table(self, snap_compare, tmp_path):
         assert snap_compare(make_app("y4x", tmp_path), press=["e"], terminal_size=SMALL)
+
+
+class TestExperiment:
+    """A generated 2-D set with rows held out for testing (circle): the decision map and both curves."""
+
+    @pytest.mark.parametrize("mode", ["truecolor", "no_color"])
+    def test_circle_decision_map(self, snap_compare, tmp_path, monkeypatch, mode):
+        colours(monkeypatch, mode)
+        assert snap_compare(make_app("circle", tmp_path), press=[*["s"] * 40, "f", "5"], terminal_size=SMALL)
+
+    def test_circle_train_and_test_curves(self, snap_compare, tmp_path):
+        assert snap_compare(make_app("circle", tmp_path), press=[*["s"] * 40, "f", "4"], terminal_size=SMALL)
