@@ -232,6 +232,7 @@ class Classroom:
             session.size,
             env=env,
             on_output=lambda data: self._output(viewer, data),
+            on_input_backlog=lambda backlogged: self._backlog(viewer, backlogged),
             pass_fds=(theirs.fileno(),),
         )
         viewer.child = child
@@ -294,6 +295,11 @@ class Classroom:
         if viewer.pending_input and viewer.child is not None:
             viewer.child.write(bytes(viewer.pending_input))
             viewer.pending_input.clear()
+
+    def _backlog(self, viewer: Viewer, backlogged: bool) -> None:
+        """The app is not reading its keys as fast as they come: its sessions stop reading theirs for a while."""
+        for session in viewer.sessions | viewer.waiting:
+            session.input_backlog(backlogged)
 
     def _output(self, viewer: Viewer, data: bytes) -> None:
         if viewer.copy is not None:

@@ -486,6 +486,9 @@ class AppSession(asyncssh.SSHServerSession):
     def child_env(self) -> dict[str, str]:
         return self._child_env()
 
+    def input_backlog(self, backlogged: bool) -> None:
+        self._input_backlog(backlogged)
+
     async def end(self, message: str | None) -> None:
         """End this session from the server's side and wait until it has: child stopped, client told."""
         self.request_end(message)

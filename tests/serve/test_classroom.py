@@ -217,3 +217,27 @@ async def test_a_co_teacher_drives_the_same_run(start, presenter_key):
         await follower.wait_for("step 1", "next update")
         await alice.wait_for("1 connected · 1 following")
         await bob.wait_for("1 connected · 1 following")
+
+
+async def test_a_followers_megabyte_reaches_its_own_app_whole(start, presenter_key, monkeypatch):
+    """A follower's own app that reads slowly holds the follower's channel back; nothing is lost or piled up."""
+    import hashlib
+    import random
+
+    from nnsim.serve import classroom as room
+
+    from .test_ssh import LITTLE, open_raw, read_until
+
+    monkeypatch.setattr(room, "READY_WITHIN", 0.3)  # the little program never says it is ready
+    data = random.Random(5).randbytes(1_000_000)
+    server = await classroom(start, presenter_key, command=[*LITTLE, "--count", str(1 + len(data))])
+    async with await connect(server) as conn:
+        process = await open_raw(conn)
+        seen = bytearray()
+        await read_until(process, b"ready 80x24", seen)  # the shared app's screen
+        process.stdin.write(b"a")  # a key: an app of its own
+        seen.clear()
+        await read_until(process, b"ready 80x24", seen)
+        process.stdin.write(data)
+        digest = hashlib.sha256(b"a" + data).hexdigest()
+        await read_until(process, f"count {1 + len(data)} {digest}".encode(), seen, timeout=60)
