@@ -135,7 +135,7 @@ def test_markup_in_a_key_is_printed_literally(capsys, tmp_path):
     path.write_text('"[/]" = 1\n"[bold red]" = 2\n' + INLINE)
     assert main(["check", str(path)]) == 2
     assert capsys.readouterr().err == f"nnsim: error: {path}: top level [/]: unknown key (expected one of: " + (
-        "name, description, data, network, training)\n"
+        "name, description, data, network, training, state)\n"
     )
 
 
@@ -232,7 +232,7 @@ def test_a_toml_file_that_is_not_a_scenario_shows_no_values(tmp_path):
     message = error_of(path)
     assert (
         message
-        == f"{path}: top level password: unknown key (expected one of: name, description, data, network, training)"
+        == f"{path}: top level password: unknown key (expected one of: name, description, data, network, training, state)"
     )
     path.write_text(f'[data]\ninputs = "{SECRET}"\n')
     message = error_of(path)
