@@ -50,6 +50,8 @@ def save(scenario: Scenario, trainer: Trainer, path: str | Path, force: bool = F
         parse(text, path)
     except (ValueError, ScenarioError) as e:
         raise SaveError(f"{shown}: cannot save this run: {e}") from None
+    if path.is_dir():
+        raise SaveError(f"{shown}: is a directory")
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     try:
         fd = os.open(path, flags, 0o644)

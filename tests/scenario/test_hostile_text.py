@@ -232,7 +232,8 @@ def test_a_toml_file_that_is_not_a_scenario_shows_no_values(tmp_path):
     message = error_of(path)
     assert (
         message
-        == f"{path}: top level password: unknown key (expected one of: name, description, data, network, training, state)"
+        == f"{path}: top level password: unknown key (expected one of: name, description, data, network, training, "
+        "state)"
     )
     path.write_text(f'[data]\ninputs = "{SECRET}"\n')
     message = error_of(path)
