@@ -557,17 +557,17 @@ class _Csv:
                     continue
                 if len(row) != n:
                     raise self.fail(rows.line_num, f"expected {n} values (one per column), got {len(row)}")
-                for cell in row:
-                    self.number(rows.line_num, cell)
+                for column, cell in zip(columns, row):
+                    self.number(rows.line_num, cell, column)
         except csv.Error as e:
             raise self.fail(rows.line_num, f"not a valid CSV file ({visible(str(e), 60)})") from None
         table = np.frombuffer(values, dtype=float).reshape(-1, n)
         bad = np.flatnonzero(~(np.abs(table) <= MAX_VALUE).all(axis=1))  # inf and nan fail the test too
         if len(bad):
-            self.explain(text, int(bad[0]))
+            self.explain(text, int(bad[0]), columns)
         return columns, table
 
-    def explain(self, text: str, index: int) -> None:
+    def explain(self, text: str, index: int, columns: list[str]) -> None:
         """Raise the error of the data row ``index`` (from 0), which holds a number too big or not finite."""
         rows = csv.reader(io.StringIO(text, newline=""))
         next(rows)
@@ -576,17 +576,20 @@ class _Csv:
             if row and any(c.strip() for c in row):
                 found += 1
                 if found == index:
-                    for cell in row:
-                        self.number(rows.line_num, cell)
+                    for column, cell in zip(columns, row):
+                        self.number(rows.line_num, cell, column)
         raise AssertionError("a bad row that is not in the file")
 
-    def number(self, line: int, cell: str) -> float:
+    def number(self, line: int, cell: str, column: str) -> float:
+        where = f"column {quoted(column)}: "
         try:
             number = float(cell)
         except ValueError:
-            raise self.fail(line, f"expected numbers, got {quoted(cell.strip())}") from None
+            raise self.fail(line, f"{where}expected numbers, got {quoted(cell.strip())}") from None
         if not math.isfinite(number):
-            raise self.fail(line, f"expected finite numbers, got {quoted(cell.strip())}")
+            raise self.fail(line, f"{where}expected finite numbers, got {quoted(cell.strip())}")
         if abs(number) > MAX_VALUE:
-            raise self.fail(line, f"expected numbers at most {MAX_VALUE_TEXT} in size, got {quoted(cell.strip())}")
+            raise self.fail(
+                line, f"{where}expected numbers at most {MAX_VALUE_TEXT} in size, got {quoted(cell.strip())}"
+            )
         return number

@@ -41,17 +41,13 @@ def save(scenario: Scenario, trainer: Trainer, path: str | Path, force: bool = F
     The text is read back first (with the reader's own rules): a file that would not load is
     never written. SaveError (FileExists) says what went wrong, naming the file.
     """
-    path = Path(path)
+    path = check_target(path, force)
     shown = visible(str(path), 300)
-    if path.suffix.lower() != ".toml":
-        raise SaveError(f"{shown}: a scenario file's name ends in .toml")
     try:
         text = scenario_text(scenario, trainer, path)
         parse(text, path)
     except (ValueError, ScenarioError) as e:
         raise SaveError(f"{shown}: cannot save this run: {e}") from None
-    if path.is_dir():
-        raise SaveError(f"{shown}: is a directory")
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     try:
         fd = os.open(path, flags, 0o644)
@@ -72,6 +68,27 @@ def save(scenario: Scenario, trainer: Trainer, path: str | Path, force: bool = F
         if not force:
             path.unlink(missing_ok=True)  # no half-written file of ours left behind
         raise SaveError(f"{shown}: cannot write ({e.strerror or e})") from None
+    return path
+
+
+def check_target(path: str | Path, force: bool = False) -> Path:
+    """``path`` if a run can be saved there (before the run, so a long run is not lost); SaveError if not."""
+    path = Path(path)
+    shown = visible(str(path), 300)
+    if path.suffix.lower() != ".toml":
+        raise SaveError(f"{shown}: a scenario file's name ends in .toml")
+    folder = path.parent
+    try:
+        if path.is_dir():
+            raise SaveError(f"{shown}: is a directory")
+        if path.exists() and not force:
+            raise FileExists(f"{shown}: already exists")
+        if not folder.is_dir():
+            raise SaveError(f"{shown}: cannot write (no such directory: {visible(str(folder), 300)})")
+    except (OSError, ValueError):  # a NUL in the name, a name too long
+        raise SaveError(f"{shown}: not a valid file name") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SaveError(f"{shown}: cannot write (permission denied)")
     return path
 
 
@@ -163,6 +180,22 @@ def scenario_text(scenario: Scenario, trainer: Trainer, where: str | Path | None
         if values.biases is not None:
             out.append(f"{name}_biases = " + _arrays(values.biases))
     return "\n".join(out) + "\n"
+
+
+def from_csv(path: str | Path, inputs: Sequence[str], targets: Sequence[str], hidden: Sequence[int] = ()) -> Scenario:
+    """The scenario of ``nnsim data.csv --inputs a,b --targets c [--hidden 4,2]``, read by the reader.
+
+    Its text (:func:`csv_scenario_text`) is read as if it were a file beside the CSV, so every
+    error is the reader's own, naming the CSV (a missing column, a cell that is not a number).
+    Targets all 0 or 1 (in the training and the held-out rows) make it a classifier.
+    """
+    path = Path(path)
+    if not os.path.lexists(path):
+        raise ScenarioError(f"{visible(str(path), 300)}: file not found")
+    scenario = parse(csv_scenario_text(path, inputs, targets, hidden), path)
+    if all(d.classes() for d in (scenario.data, scenario.test) if d is not None):
+        scenario = parse(csv_scenario_text(path, inputs, targets, hidden, classes=True), path)
+    return scenario
 
 
 def csv_scenario_text(

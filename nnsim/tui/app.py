@@ -149,6 +149,8 @@ class NNSimApp(App[None]):
 
     pane: reactive[str] = reactive("network", init=False)
     """The pane on show when the terminal is too small for all of them (an id from actions.PANES)."""
+    start_notice: str = ""
+    """A notice shown once the app opens (what ``nnsim data.csv`` chose)."""
 
     def get_driver_class(self):
         """Textual's driver for this terminal, sending only the cells that changed (see screendiff.py)."""
@@ -221,6 +223,8 @@ class NNSimApp(App[None]):
         self.call_after_refresh(freeze_start_up)
         if self.keys:
             self.call_after_refresh(self._press_start_keys)
+        if self.start_notice:
+            self.notify(self.start_notice, title="Opened")
 
     def _press_start_keys(self) -> None:
         for key in key_names(self.keys):

@@ -108,7 +108,7 @@ def test_control_characters_in_a_csv_header_or_cell_are_escaped(tmp_path, c):
     assert message.endswith(f"column 'y' is not in the data (columns: x, y{visible(c)})") and safe(message)
     (tmp_path / "d.csv").write_text(f"x,y\n0,{c}]0;title\n")
     message = error_of(tmp_path / "s.toml")
-    assert message.endswith(f"d.csv:2: expected numbers, got '{visible(c)}]0;title'") and safe(message)
+    assert message.endswith(f"d.csv:2: column 'y': expected numbers, got '{visible(c)}]0;title'") and safe(message)
 
 
 def test_names_descriptions_and_columns_that_load_carry_no_control_characters(tmp_path):
