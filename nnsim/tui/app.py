@@ -54,6 +54,7 @@ from .components.tables import ParamsPane, SamplesPane
 from .components.tabs import PaneTabs
 from .gcfreeze import freeze_start_up
 from .messages import ParamSelected, SampleSelected
+from .saving import start_save
 from .svg import cells_in_place
 
 __all__ = ["NNSimApp", "lr_steps"]
@@ -708,6 +709,10 @@ class NNSimApp(App[None]):
         self._deep()
         self.pane = self._first_pane()
         self.refresh_view()
+
+    def action_save(self) -> None:
+        """S: save the run as a scenario file (asks for a name, and before overwriting)."""
+        start_save(self)
 
     # ----- export ---------------------------------------------------------------------------
     def action_export(self) -> None:
