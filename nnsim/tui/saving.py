@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from ..scenario.writer import FileExists, SaveError, check_target, default_name, save
 from ..text import visible
@@ -105,7 +105,7 @@ class FileNameInput(ModalScreen[str | None]):
         with Vertical(id="filename-box") as box:
             box.border_title = self._title
             box.border_subtitle = f"{keys_of('select')} to save · {keys_of('dismiss_none')} to cancel"
-            yield Label(self._prompt)
+            yield Static(Text(visible(self._prompt)))
             yield Input(value=self._value, id="filename-input", compact=True)
             yield Static("", id="filename-error")
 
@@ -135,7 +135,8 @@ class Confirm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box") as box:
             box.border_title = self._title
-            box.border_subtitle = f"{keys_of('yes')} yes · {keys_of('no')} no"
+            no = keys_of("no").replace(" ", " or ")
+            box.border_subtitle = f"{keys_of('yes')} to overwrite · {no} to keep the file"
             yield Static(Text(visible(self._question)))
 
     def action_yes(self) -> None:
