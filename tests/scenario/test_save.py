@@ -273,3 +273,22 @@ def test_bad_adam_state_is_one_line(tmp_path, state, problem):
         load(path)
     assert str(e.value).startswith(f"{path}: {problem}")
     assert "\n" not in str(e.value)
+
+
+def test_undo_and_redo_in_a_saved_run_cross_checkpoints_exactly(tmp_path):
+    scenario = load("hidden")
+    original = scenario.trainer(optimizer="adam", learning_rate=0.05)
+    original.run(5)
+    loaded = saved_and_loaded(scenario, original, tmp_path).trainer()
+    seen = {}
+    for _ in range(40):  # steps 6 to 45: checkpoints at 16, 32
+        original.step(), loaded.step()
+        seen[loaded.step_count] = [a.copy() for a in original.params.arrays()]
+    for _ in range(4 * 37):  # undo back to step 8, one phase at a time
+        assert loaded.undo()
+    assert loaded.step_count == 8
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(seen[8], loaded.params.arrays(), strict=True))
+    assert loaded.optimizer_state.t == 8
+    while loaded.can_redo:
+        loaded.redo()
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(seen[45], loaded.params.arrays(), strict=True))
