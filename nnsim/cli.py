@@ -108,6 +108,34 @@ def _batch(text: str) -> str | int:
         raise argparse.ArgumentTypeError(f'expected "full", "sample" or a whole number >= 1, got {text!r}') from None
 
 
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected column names separated by commas, got {text!r}")
+    return names
+
+
+def _sizes(text: str) -> list[int]:
+    if not text.strip():
+        return []  # --hidden "": no hidden layer
+    try:
+        sizes = [int(n) for n in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1 or len(sizes) > 100:
+        raise argparse.ArgumentTypeError(f"expected layer sizes (whole numbers >= 1) separated by commas, got {text!r}")
+    return sizes
+
+
+def _csv_options(parser: argparse.ArgumentParser) -> None:
+    """--inputs, --targets and --hidden: a scenario made from a CSV file (nnsim data.csv --inputs a,b --targets c)."""
+    parser.add_argument("--inputs", type=_names, metavar="A,B", help="with a .csv file: the input columns")
+    parser.add_argument("--targets", type=_names, metavar="C", help="with a .csv file: the target columns")
+    parser.add_argument(
+        "--hidden", type=_sizes, metavar="4,2", help="with a .csv file: hidden layer sizes (default: none)"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="nnsim",
@@ -120,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a scenario file")
     check.add_argument("scenario", metavar="FILE", help="a scenario name or path to a .toml file")
     run = sub.add_parser("run", help="train headless and print every step")
-    run.add_argument("scenario", metavar="SCENARIO", help="a scenario name or path to a .toml file")
+    run.add_argument("scenario", metavar="SCENARIO", help="a scenario name, a path to a .toml file, or a .csv file")
     run.add_argument("--steps", type=_count, default=None, help="at most N steps (default: until it stops)")
     run.add_argument(
         "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
@@ -131,6 +159,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--full", action="store_true", help="--format json: add each sample's z, a and delta (dL/dz) for every node"
     )
+    run.add_argument(
+        "--save", metavar="OUT.toml", default=None, help="then save the run as a scenario file that goes on from there"
+    )
+    run.add_argument("--force", action="store_true", help="--save: overwrite OUT.toml if it exists")
+    _csv_options(run)
     shot = sub.add_parser("screenshot", help="save the screen after a key sequence as SVG")
     shot.add_argument("scenario", metavar="SCENARIO", help="a scenario name or path to a .toml file")
     shot.add_argument("--keys", default="", help='keys to press first, e.g. "f b u"')
@@ -203,9 +236,29 @@ def _size(text: str) -> tuple[int, int]:
 
 def _ui_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="nnsim", description="Open the terminal UI on a scenario.")
-    parser.add_argument("scenario", nargs="?", default="y4x", help="a scenario name or path (default: y4x)")
+    parser.add_argument(
+        "scenario", nargs="?", default="y4x", help="a scenario name or path, or a .csv file (default: y4x)"
+    )
     parser.add_argument("--keys", default="", help='keys to press at start-up, e.g. "f b u"')
+    _csv_options(parser)
     return parser
+
+
+def _load(args: argparse.Namespace):
+    """The scenario the command line names: a shipped name, a .toml file, or a .csv file with --inputs and --targets."""
+    from .scenario import load
+    from .scenario.writer import from_csv
+
+    given = [f"--{name}" for name in ("inputs", "targets", "hidden") if getattr(args, name, None) is not None]
+    if args.scenario.lower().endswith(".csv"):
+        if args.inputs is None or args.targets is None:
+            raise UsageError(f"{args.scenario}: a CSV file needs --inputs and --targets, e.g. --inputs a,b --targets c")
+        return from_csv(args.scenario, args.inputs, args.targets, args.hidden or ())
+    if given:
+        raise UsageError(
+            f"{given[0]} is for a CSV file (nnsim data.csv --inputs a,b --targets c); a scenario names its own columns"
+        )
+    return load(args.scenario)
 
 
 def _version() -> str:
@@ -329,11 +382,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .scenario import load
-
     if args.full and args.format != "json":
         raise UsageError(f"run: --full adds to the JSON lines: use it with --format json, not --format {args.format}")
-    s = load(args.scenario)
+    if args.force and not args.save:
+        raise UsageError("run: --force is for --save (overwrite its file)")
+    s = _load(args)
+    if args.save:
+        _can_save(args.save, args.force)  # before the run, not after it
+    if s.path.suffix.lower() == ".csv":
+        sys.stderr.write(f"nnsim: {visible(s.description)}\n")
     overrides: dict = {}
     if args.lr is not None:
         overrides["learning_rate"] = args.lr
@@ -345,8 +402,36 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides["batch"] = args.batch
     trainer = s.trainer(**overrides)
     if args.format == "json":
-        return _run_json(trainer, args.steps, args.full)
-    return {"table": _run_table, "csv": _run_csv}[args.format](trainer, args.steps)
+        code = _run_json(trainer, args.steps, args.full)
+    else:
+        code = {"table": _run_table, "csv": _run_csv}[args.format](trainer, args.steps)
+    if args.save:
+        _save(s, trainer, args.save, args.force)
+    return code
+
+
+def _can_save(path: str, force: bool) -> None:
+    from .scenario.writer import FileExists, SaveError, check_target
+
+    try:
+        check_target(path, force)
+    except FileExists as e:
+        raise UsageError(f"{e} (use --force to overwrite)") from None
+    except SaveError as e:
+        raise UsageError(str(e)) from None
+
+
+def _save(scenario, trainer, path: str, force: bool) -> None:
+    """--save: the run as a scenario file (one line on stderr says where; the output stays the run's)."""
+    from .scenario.writer import FileExists, SaveError, save
+
+    try:
+        written = save(scenario, trainer, path, force)
+    except FileExists as e:
+        raise UsageError(f"{e} (use --force to overwrite)") from None
+    except SaveError as e:
+        raise UsageError(str(e)) from None
+    sys.stderr.write(f"nnsim: saved step {trainer.step_count} as {visible(str(written))}\n")
 
 
 def _steps(trainer, steps):
@@ -397,12 +482,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
     # walk them about 145 times before the first screen (40 ms). The app freezes them and turns
     # collection back on once its first screen is drawn (NNSimApp._started).
     gc.disable()
-    from .scenario import load
-
-    scenario = load(args.scenario)
+    scenario = _load(args)
     from .tui.app import NNSimApp
 
     app = NNSimApp(scenario, keys=args.keys)
+    if scenario.path.suffix.lower() == ".csv":
+        app.start_notice = scenario.description  # what was chosen for the CSV: the output and the loss
     app.run()
     # Textual sets 1 when the app died of an exception (it has printed the traceback by then)
     return 0 if app.return_code is None else app.return_code

@@ -34,7 +34,7 @@ from .phases import (
     update,
 )
 from .probe import Probe, gradient_check
-from .trainer import Config, Dataset, PhaseError, Trainer, TrainingStopped
+from .trainer import Config, Dataset, PhaseError, Resume, Trainer, TrainingStopped
 
 __all__ = [
     "ACTIVATIONS",
@@ -55,6 +55,7 @@ __all__ = [
     "Params",
     "Phase",
     "PhaseError",
+    "Resume",
     "Probe",
     "Score",
     "Stop",

@@ -119,6 +119,19 @@ class Config:
     l1: float = 0.0
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where a saved run goes on from (with the scenario's own parameters as the first guess).
+
+    ``step`` updates done, the optimiser's state the next update starts from, and ``cursor``, the
+    next row of sample-by-sample training. A mini-batch run's shuffle starts afresh.
+    """
+
+    step: int = 0
+    optimizer: OptimizerState = None
+    cursor: int = 0
+
+
 class TrainingStopped(RuntimeError):
     """A phase was asked for after training stopped (converged, diverged or out of steps)."""
 
@@ -160,6 +173,7 @@ class Trainer:
         initial: Params | None = None,
         checkpoint_every: int = CHECKPOINT_EVERY,
         test: Dataset | None = None,
+        resume: Resume | None = None,
     ) -> None:
         self.arch = arch
         self.data = data
@@ -171,6 +185,7 @@ class Trainer:
         name = "binary_cross_entropy" if config.loss == "cross_entropy" and arch.output == "sigmoid" else config.loss
         self.loss_fn = LOSSES[name]
         self._initial = initial
+        self._resume = resume if initial is not None else None
         self._all_rows = np.arange(len(data))
         self._refs = frozenset(param_refs(arch))
         self.history = History(checkpoint_every)
@@ -195,6 +210,11 @@ class Trainer:
     def step_count(self) -> int:
         """Completed steps (updates) since the last guess."""
         return self.s.step
+
+    @property
+    def cursor(self) -> int:
+        """Where sample-by-sample training is: batch = "sample" trains on row cursor % n next."""
+        return self.s.cursor
 
     @property
     def seed(self) -> int:
@@ -472,6 +492,12 @@ class Trainer:
             params = init_params(self.arch, self.config.init, rng)
         self.s = _State(self.s.learning_rate, params, rng, seed=a.seed, run_start=self.history.pos)
         self.s.optimizer = zero_state(self.config.optimizer, params)
+        if a.initial and self._resume is not None:  # a saved run goes on where it was saved
+            resume = self._resume
+            self.s.step, self.s.optimizer, self.s.cursor = resume.step, resume.optimizer, resume.cursor
+            if self.s.step >= self.config.max_steps:
+                message = f"stopped after max_steps = {self.config.max_steps} steps"
+                self.s.stop = Stop(StopReason.MAX_STEPS, self.s.step, message)
 
     def _do_reset(self, a: Reset) -> None:
         self._do_guess(self.first_guess())

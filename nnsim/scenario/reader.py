@@ -16,13 +16,13 @@ import io
 import math
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..engine import Architecture, Config, Dataset, Params, Trainer
+from ..engine import Adam, Architecture, Config, Dataset, Momentum, OptimizerState, Params, Resume, Trainer
 from ..text import quoted, visible
 from . import files, generate, memory, schema
 from .schema import MAX_COLUMNS, MAX_LAYER_SIZE, MAX_LAYERS, MAX_VALUE, MAX_VALUE_TEXT, REQUIRED, TABLES, Key
@@ -75,13 +75,15 @@ class Scenario:
     config: Config
     initial: Params | None
     test: Dataset | None = None  # the rows held out for testing (``data`` has the others)
-    source: Source | None = None  # the text it was read from
+    resume: Resume | None = None  # a saved run's [state]: it goes on from there
+    doc: dict = field(default_factory=dict, compare=False, repr=False)  # the TOML as read (for saving)
+    source: Source | None = field(default=None, compare=False, repr=False)  # the text it was read from
 
     def trainer(self, **overrides: Any) -> Trainer:
         """A fresh trainer; ``overrides`` replace Config fields (learning_rate, seed, batch…)."""
         config = Config(**{**self.config.__dict__, **overrides}) if overrides else self.config
         initial = self.initial if "seed" not in overrides else None
-        return Trainer(self.arch, self.data, config, initial, test=self.test)
+        return Trainer(self.arch, self.data, config, initial, test=self.test, resume=self.resume)
 
 
 def scenario_dirs() -> list[Path]:
@@ -310,8 +312,11 @@ class _Reader:
         if problem:
             raise ScenarioError(f"{self.where}: {problem}")
         initial = self.initial(net, arch)
+        resume = self.resume(self.table(doc.get("state", {}), "state"), arch, config, initial)
         # names are only ever shown: keep their control characters out of every view
-        return Scenario(visible(name), visible(description), self.path, arch, data, config, initial, test)
+        return Scenario(
+            visible(name), visible(description), self.path, arch, data, config, initial, test, resume, doc=doc
+        )
 
     def data(self, d: dict, net: dict) -> Dataset:
         if "generate" in d:  # a generated set's columns unless the file names others
@@ -488,9 +493,55 @@ class _Reader:
             bs = [b.reshape(-1) for b in self.arrays(biases, "biases", [(o,) for _, o in arch.shapes()])]
         return Params(ws, bs)
 
-    def arrays(self, value: Any, key: str, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
-        where = f"[network] {key}"
-        sizes = " → ".join(str(s) for s in (shapes[0][0], *(s[-1] for s in shapes))) if key == "weights" else ""
+    def resume(self, state: dict, arch: Architecture, config: Config, initial: Params | None) -> Resume | None:
+        """A saved run's [state]: its step count, the sample cursor and the optimiser's arrays."""
+        if not state:
+            return None
+        if initial is None:
+            raise self.fail("[state]", "a saved run's state needs the parameters it goes with ([network] weights)")
+        names = schema.STATE_ARRAYS.get(config.optimizer, ())
+        for key in state:
+            owner = schema.STATE_OWNER.get(key, config.optimizer)
+            if owner != config.optimizer:
+                raise self.fail(f"[state] {key}", f'applies only to optimizer = "{owner}", not "{config.optimizer}"')
+        if "cursor" in state and config.batch != "sample":
+            raise self.fail("[state] cursor", f'applies only to batch = "sample", not {quoted(config.batch)}')
+        parts = {name: self.saved(state, name, arch, initial) for name in names}
+        optimizer: OptimizerState = None
+        if config.optimizer == "momentum":
+            optimizer = Momentum(parts["velocity"])
+        elif config.optimizer == "adam":
+            optimizer = Adam(parts["m"], parts["v"], self.value(state, "state", "t"))
+        step, cursor = self.value(state, "state", "step"), self.value(state, "state", "cursor")
+        return Resume(step, optimizer, cursor)
+
+    def saved(self, state: dict, name: str, arch: Architecture, initial: Params) -> Params:
+        """One optimiser array of [state] (``name`` is velocity, m or v), zeros where the file gives none."""
+        weights, biases = state.get(f"{name}_weights"), state.get(f"{name}_biases")
+        if biases is not None and not arch.bias:
+            raise self.fail(f"[state] {name}_biases", "given, but bias = false")
+        if weights is None and biases is not None:
+            raise self.fail(f"[state] {name}_biases", f"given without {name}_weights (give both, or neither)")
+        zeros = initial.copy()
+        for a in zeros.arrays():
+            a[...] = 0.0
+        if weights is None:
+            return zeros
+        ws = self.arrays(weights, f"{name}_weights", list(arch.shapes()), "state")
+        bs = zeros.biases
+        if biases is not None:
+            shapes: list[tuple[int, ...]] = [(o,) for _, o in arch.shapes()]
+            bs = [b.reshape(-1) for b in self.arrays(biases, f"{name}_biases", shapes, "state")]
+        if name == "v":
+            for key, arrays in ((f"{name}_weights", ws), (f"{name}_biases", bs or [])):
+                for k, a in enumerate(arrays):
+                    if (a < 0).any():
+                        raise self.fail(f"[state] {key}[{k}]", "expected numbers >= 0 (a running mean of g²)")
+        return Params(ws, bs)
+
+    def arrays(self, value: Any, key: str, shapes: list[tuple[int, ...]], table: str = "network") -> list[np.ndarray]:
+        where = f"[{table}] {key}"
+        sizes = " → ".join(str(s) for s in (shapes[0][0], *(s[-1] for s in shapes))) if key.endswith("weights") else ""
         if not isinstance(value, list) or len(value) != len(shapes):
             detail = f" for layers {sizes}" if sizes else ""
             raise self.fail(where, f"expected {len(shapes)} arrays (one per layer{detail}), got {quoted(value)}")
@@ -573,17 +624,17 @@ class _Csv:
                     continue
                 if len(row) != n:
                     raise self.fail(rows.line_num, f"expected {n} values (one per column), got {len(row)}")
-                for cell in row:
-                    self.number(rows.line_num, cell)
+                for column, cell in zip(columns, row):
+                    self.number(rows.line_num, cell, column)
         except csv.Error as e:
             raise self.fail(rows.line_num, f"not a valid CSV file ({visible(str(e), 60)})") from None
         table = np.frombuffer(values, dtype=float).reshape(-1, n)
         bad = np.flatnonzero(~(np.abs(table) <= MAX_VALUE).all(axis=1))  # inf and nan fail the test too
         if len(bad):
-            self.explain(text, int(bad[0]))
+            self.explain(text, int(bad[0]), columns)
         return columns, table
 
-    def explain(self, text: str, index: int) -> None:
+    def explain(self, text: str, index: int, columns: list[str]) -> None:
         """Raise the error of the data row ``index`` (from 0), which holds a number too big or not finite."""
         rows = csv.reader(io.StringIO(text, newline=""))
         next(rows)
@@ -592,17 +643,20 @@ class _Csv:
             if row and any(c.strip() for c in row):
                 found += 1
                 if found == index:
-                    for cell in row:
-                        self.number(rows.line_num, cell)
+                    for column, cell in zip(columns, row):
+                        self.number(rows.line_num, cell, column)
         raise AssertionError("a bad row that is not in the file")
 
-    def number(self, line: int, cell: str) -> float:
+    def number(self, line: int, cell: str, column: str) -> float:
+        where = f"column {quoted(column)}: "
         try:
             number = float(cell)
         except ValueError:
-            raise self.fail(line, f"expected numbers, got {quoted(cell.strip())}") from None
+            raise self.fail(line, f"{where}expected numbers, got {quoted(cell.strip())}") from None
         if not math.isfinite(number):
-            raise self.fail(line, f"expected finite numbers, got {quoted(cell.strip())}")
+            raise self.fail(line, f"{where}expected finite numbers, got {quoted(cell.strip())}")
         if abs(number) > MAX_VALUE:
-            raise self.fail(line, f"expected numbers at most {MAX_VALUE_TEXT} in size, got {quoted(cell.strip())}")
+            raise self.fail(
+                line, f"{where}expected numbers at most {MAX_VALUE_TEXT} in size, got {quoted(cell.strip())}"
+            )
         return number

@@ -83,6 +83,7 @@ TOP = (
     Key("data", "table", REQUIRED, "the dataset"),
     Key("network", "table", {}, "the network"),
     Key("training", "table", {}, "how to train"),
+    Key("state", "table", {}, "where a saved run goes on from"),
 )
 
 DATA = (
@@ -185,7 +186,42 @@ TRAINING = (
     Key("l1", "number", 0.0, "adds l1·Σ|w| over the weights (not the biases) to the loss", minimum=0),
 )
 
-TABLES: dict[str, tuple[Key, ...]] = {"": TOP, "data": DATA, "network": NETWORK, "training": TRAINING}
+
+def _saved(name: str, what: str) -> tuple[Key, Key]:
+    """The [state] keys of one optimiser array: its weights' part and its biases' part."""
+    return (
+        Key(f"{name}_weights", "arrays", None, f"{what} of each weight, shaped as `[network] weights`", shown="zeros"),
+        Key(f"{name}_biases", "arrays", None, f"{what} of each bias, shaped as `[network] biases`", shown="zeros"),
+    )
+
+
+# A saved run (`S` in the app, `nnsim run --save`): the parameters are `[network] weights` and
+# `biases`; this table holds the rest of what the next update needs, so the run goes on exactly.
+STATE = (
+    Key("step", "whole", 0, "updates done before the run was saved (toward `max_steps`)", minimum=0, maximum=10**9),
+    Key("cursor", "whole", 0, 'the next row of `batch = "sample"` training (from 0)', minimum=0, maximum=2**63 - 1),
+    *_saved("velocity", "momentum's velocity v"),
+    *_saved("m", "Adam's m (running mean of g)"),
+    *_saved("v", "Adam's v (running mean of g², never < 0)"),
+    Key("t", "whole", 0, "Adam's count of updates so far (its m̂ and v̂ divide by 1 − βᵗ)", minimum=0, maximum=10**9),
+)
+STATE_ARRAYS = {"momentum": ("velocity",), "adam": ("m", "v")}
+"""The [state] arrays of each optimiser: ``velocity_weights``, ``velocity_biases``, and so on."""
+STATE_OWNER = {
+    f"{array}_{part}": optimizer
+    for optimizer, arrays in STATE_ARRAYS.items()
+    for array in arrays
+    for part in ("weights", "biases")
+} | {"t": "adam"}
+"""The optimiser each [state] key belongs to (a key not here belongs to every one)."""
+
+TABLES: dict[str, tuple[Key, ...]] = {
+    "": TOP,
+    "data": DATA,
+    "network": NETWORK,
+    "training": TRAINING,
+    "state": STATE,
+}
 
 
 def key(table: str, name: str) -> Key:

@@ -60,6 +60,7 @@ class Action:
     """Who binds the keys: "app" (NNSimApp), "help" (HelpScreen), "picker" (ScenarioPicker),
     "optionlist" (Textual's OptionList and Input),
     "params" (ParamsTable), "table" (GridTable), "network" (TopologyPane), "number" (NumberInput),
+    "filename" (FileNameInput), "confirm" (Confirm),
     "screen" (Textual's Screen) or "textual" (Textual's App)."""
     phase: str | None = None
     """The training phase the action runs through, for "press f (or space)" hints."""
@@ -245,6 +246,15 @@ ACTIONS: tuple[Action, ...] = (
         palette="Export with the per-sample trace",
         footer=False,
     ),
+    Action(
+        "save",
+        ("S",),
+        label="Save",
+        footer=False,
+        help="save the run as a scenario file, to go on from later",
+        does="save the run as a scenario file",
+        palette="Save the run as a scenario file",
+    ),
     Action("quit", ("q",), label="Quit", help="quit", does="quit"),
     Action(
         "rejoin",
@@ -352,6 +362,9 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("dismiss_none", ("escape",), label="Cancel", help=None, does="cancel", footer=False, scope="picker"),
     Action("dismiss_none", ("escape",), label="Cancel", help=None, does="cancel", footer=False, scope="number"),
+    Action("dismiss_none", ("escape",), label="Cancel", help=None, does="cancel", footer=False, scope="filename"),
+    Action("yes", ("y",), label="Yes", help=None, does="overwrite the file", footer=False, scope="confirm"),
+    Action("no", ("n", "escape"), label="No", help=None, does="keep the file", footer=False, scope="confirm"),
     Action("select", ("enter",), label="Open", help=None, does="open", footer=False, scope="optionlist"),
 )
 

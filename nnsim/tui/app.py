@@ -55,6 +55,7 @@ from .components.tabs import PaneTabs
 from .follow import Follow, common_prefix, link_from_env, param_from_json, param_json
 from .gcfreeze import freeze_start_up
 from .messages import ParamSelected, SampleSelected
+from .saving import start_save
 from .svg import cells_in_place
 
 __all__ = ["NNSimApp", "lr_steps"]
@@ -151,6 +152,8 @@ class NNSimApp(App[None]):
 
     pane: reactive[str] = reactive("network", init=False)
     """The pane on show when the terminal is too small for all of them (an id from actions.PANES)."""
+    start_notice: str = ""
+    """A notice shown once the app opens (what ``nnsim data.csv`` chose)."""
 
     def get_driver_class(self):
         """Textual's driver for this terminal, sending only the cells that changed (see screendiff.py)."""
@@ -229,6 +232,8 @@ class NNSimApp(App[None]):
             self.run_worker(self.follow.listen(self._follow_fd), group="classroom")
         if self.keys:
             self.call_after_refresh(self._press_start_keys)
+        if self.start_notice:
+            self.notify(self.start_notice, title="Opened")
 
     def _press_start_keys(self) -> None:
         for key in key_names(self.keys):
@@ -726,6 +731,10 @@ class NNSimApp(App[None]):
         self._deep()
         self.pane = self._first_pane()
         self.refresh_view()
+
+    def action_save(self) -> None:
+        """S: save the run as a scenario file (asks for a name, and before overwriting)."""
+        start_save(self)
 
     # ----- export ---------------------------------------------------------------------------
     def action_export(self) -> None:

@@ -132,7 +132,7 @@ CSV_SCENARIO = GOOD.replace('columns = ["x", "y"]\nrows = [[0, 0], [1, 4]]', 'fi
     "csv_text,wants",
     [
         ("x,y\n0,0\n1,4,5\n", ["d.csv:3", "expected 2 values", "got 3"]),
-        ("x,y\n0,0\n1,four\n", ["d.csv:3", "expected numbers", "'four'"]),
+        ("x,y\n0,0\n1,four\n", ["d.csv:3: column 'y': expected numbers", "'four'"]),
         ("x,y\n0,nan\n", ["d.csv:2", "finite"]),
         ("", ["d.csv", "empty CSV file"]),
         ("x,y\n", ["[data]", "empty"]),

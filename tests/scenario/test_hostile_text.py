@@ -108,7 +108,7 @@ def test_control_characters_in_a_csv_header_or_cell_are_escaped(tmp_path, c):
     assert message.endswith(f"column 'y' is not in the data (columns: x, y{visible(c)})") and safe(message)
     (tmp_path / "d.csv").write_text(f"x,y\n0,{c}]0;title\n")
     message = error_of(tmp_path / "s.toml")
-    assert message.endswith(f"d.csv:2: expected numbers, got '{visible(c)}]0;title'") and safe(message)
+    assert message.endswith(f"d.csv:2: column 'y': expected numbers, got '{visible(c)}]0;title'") and safe(message)
 
 
 def test_names_descriptions_and_columns_that_load_carry_no_control_characters(tmp_path):
@@ -135,7 +135,7 @@ def test_markup_in_a_key_is_printed_literally(capsys, tmp_path):
     path.write_text('"[/]" = 1\n"[bold red]" = 2\n' + INLINE)
     assert main(["check", str(path)]) == 2
     assert capsys.readouterr().err == f"nnsim: error: {path}: top level [/]: unknown key (expected one of: " + (
-        "name, description, data, network, training)\n"
+        "name, description, data, network, training, state)\n"
     )
 
 
@@ -232,7 +232,8 @@ def test_a_toml_file_that_is_not_a_scenario_shows_no_values(tmp_path):
     message = error_of(path)
     assert (
         message
-        == f"{path}: top level password: unknown key (expected one of: name, description, data, network, training)"
+        == f"{path}: top level password: unknown key (expected one of: name, description, data, network, training, "
+        "state)"
     )
     path.write_text(f'[data]\ninputs = "{SECRET}"\n')
     message = error_of(path)

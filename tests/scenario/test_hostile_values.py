@@ -178,7 +178,7 @@ def test_a_csv_value_too_big_names_its_line(tmp_path):
     (tmp_path / "d.csv").write_text("x,y\n0,0\n\n1,4\n2,1e16\n3,5\n")
     with pytest.raises(ScenarioError) as e:
         load(tmp_path / "s.toml")
-    assert str(e.value) == f"{tmp_path / 'd.csv'}:5: expected numbers at most 1e15 in size, got '1e16'"
+    assert str(e.value) == f"{tmp_path / 'd.csv'}:5: column 'y': expected numbers at most 1e15 in size, got '1e16'"
     (tmp_path / "d.csv").write_text("x,y\n0,0\n1e15,4\n")
     with pytest.raises(ScenarioError) as e:
         load(tmp_path / "s.toml")

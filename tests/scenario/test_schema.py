@@ -42,7 +42,7 @@ def test_the_table_names_every_key_once():
     rows = table.splitlines()[2:]
     names = [row.split(" | ")[0].removeprefix("| ") for row in rows]
     assert names[:3] == ["`name`", "`description`", "`[data] inputs`"]
-    assert names[-1] == "`[training] l1`"
+    assert names[-1] == "`[state] t`"
     assert len(names) == len(set(names)) == sum(1 for keys in TABLES.values() for k in keys if k.type != "table")
     assert "| `[training] learning_rate` | a finite number > 0 | " in table
     assert (
