@@ -185,7 +185,7 @@ ACTIONS: tuple[Action, ...] = (
         "reset",
         ("r",),
         label="Reset",
-        help="reset: the scenario's first parameters and rate, step 0",
+        help="reset: back to the scenario's start (its parameters, rate, step)",
         does="go back to the start",
         palette="Reset to the scenario's start",
         trains=True,
