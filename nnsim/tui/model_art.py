@@ -55,12 +55,22 @@ def accuracy_text(
     """ "accuracy now: 7/10 = 70% · test 3/4 = 75%": rows right out of rows, over the training set
     (and the held-out rows); the test part on a line of its own when one line is too narrow."""
     right, n = train
-    parts = [f"{label}: {right}/{n} = {percent(right / n if n else None)}"]
+    share = percent(right / n if n else None)
+    counts = f"{right}/{n} = {share}"
+    # narrower and narrower forms: the numbers are never cut (the words go first, then the counts)
+    firsts = [f"{label}: {counts}", f"accuracy {counts}", f"acc {counts}", f"acc {share}"]
+    parts = [firsts[0]]
+    tests: list[str] = []
     if test is not None:
         right, n = test
-        parts.append(f"test {right}/{n} = {percent(right / n if n else None)}")
+        tests = [f"test {right}/{n} = {percent(right / n if n else None)}", f"test {percent(right / n if n else None)}"]
+        parts.append(tests[0])
     joined = " · ".join(parts)
-    texts = [joined] if len(joined) <= width else [parts[0], *("  " + p for p in parts[1:])]
+    if len(joined) <= width:
+        return [Text(joined, style=BOLD, no_wrap=True)]
+    texts = [next((f for f in firsts if len(f) <= width), firsts[-1])]
+    if tests:
+        texts.append(next((f"  {f}" for f in tests if len(f) + 2 <= width), f"  {tests[-1]}"))
     return [Text(t, style=BOLD, no_wrap=True) for t in texts]
 
 

@@ -253,12 +253,20 @@ def test_digits_accuracy_and_confusion_counts_at_the_loss_phase():
 
 def test_confusion_table_says_when_it_does_not_fit():
     lines = ma.confusion_table(np.eye(10, dtype=int) * 100, 30, 8, "none")
-    assert len(lines) == 1 and "needs 43×12"  # labels "9│" and ten cells " 100" in lines[0].plain
+    assert len(lines) == 1 and "needs 43×12" in lines[0].plain  # labels "9│" and ten cells " 100"
 
 
 def test_accuracy_never_cuts_a_number():
     lines = ma.accuracy_text("accuracy now", (117, 1258), (55, 539), width=40)
     assert [x.plain for x in lines] == ["accuracy now: 117/1258 = 9.3%", "  test 55/539 = 10.2%"]
+    label = "accuracy before update 2"  # 41 characters with its numbers: a 37-wide pane said "… = 55"
+    for width, first, second in [
+        (37, "accuracy 117/210 = 55.7%", "  test 53/90 = 58.9%"),
+        (19, "acc 117/210 = 55.7%", "  test 58.9%"),
+        (10, "acc 55.7%", "  test 58.9%"),
+    ]:
+        lines = ma.accuracy_text(label, (117, 210), (53, 90), width=width)
+        assert [x.plain for x in lines] == [first, second]
 
 
 # ----- the L(w) curve ---------------------------------------------------------------------------
