@@ -313,7 +313,12 @@ def param_headers(trainer: Trainer, short: bool = True) -> list[str]:
     headers = list(SHORT_PARAM_HEADERS if short else PARAM_HEADERS)
     if not single_param(trainer):
         headers[0] = "param  from→to" if short else "parameter  from→to"
-    return headers
+    return headers[:3] + state_headers(trainer) + headers[3:]
+
+
+def state_headers(trainer: Trainer) -> list[str]:
+    """The optimiser's state columns, beside the gradient: momentum's velocity, Adam's m and v."""
+    return {"momentum": ["velocity"], "adam": ["m", "v"]}.get(trainer.config.optimizer, [])
 
 
 def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> LazyRows[ParamRow]:
@@ -341,9 +346,16 @@ def param_rows(trainer: Trainer, refs: Sequence[ParamRef] | None = None) -> Lazy
             value = ref.get(trainer.params)
             grad = ref.get(g) if g is not None else None
         slope = fmt(probe.slope) if probe is not None and probe.ref == ref else ""
-        cells = [param_cell(trainer, ref), fmt(value), "" if grad is None else fmt(grad), slope, lr, "", ""]
+        # the optimiser's state: after an update, as that update left it (with its gradient in it)
+        state = up.state if up is not None else trainer.optimizer_state
+        kept = []
+        if isinstance(state, Momentum):
+            kept = [fmt(ref.get(state.velocity))]
+        elif isinstance(state, Adam):
+            kept = [fmt(ref.get(state.m)), fmt(ref.get(state.v))]
+        cells = [param_cell(trainer, ref), fmt(value), "" if grad is None else fmt(grad), *kept, slope, lr, "", ""]
         if up is not None:
-            cells[5:] = [fmt(up.change(ref)), fmt(ref.get(up.new))]
+            cells[-2:] = [fmt(up.change(ref)), fmt(ref.get(up.new))]
         return ParamRow(ref, cells)
 
     return LazyRows(len(refs), row)

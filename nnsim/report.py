@@ -34,12 +34,13 @@ def step_tables(trainer: Trainer) -> list[RenderableType]:
     table.add_row(*map(Text, st.total), style="bold", end_section=True)
     params = Table(title=f"Step {trainer.step_count}: update w ← w − lr·dL/dw", title_justify="left")
     named = param_headers(trainer, short=False)  # "parameter  from→to": the cells name the joined nodes too
-    headers = [h for h, key in zip(named, PARAM_HEADERS) if key != "slope (probe)"]
+    slope = named.index(PARAM_HEADERS[3])  # no probe headless: its column goes
+    headers = [h for k, h in enumerate(named) if k != slope]
     for h in headers:
         params.add_column(h, justify="left" if h.startswith("parameter") else "right")
     rows = param_rows(trainer)
     for row in rows[:MAX_ROWS]:
-        params.add_row(*(Text(c) for h, c in zip(PARAM_HEADERS, row.cells) if h != "slope (probe)"))
+        params.add_row(*(Text(c) for k, c in enumerate(row.cells) if k != slope))
     if len(rows) > MAX_ROWS:
         params.add_row(Text(f"… {len(rows) - MAX_ROWS} more parameters", style="dim"), *[""] * (len(headers) - 1))
     return [table, params]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 import warnings
 
@@ -739,3 +741,31 @@ def test_the_adam_update_writes_its_rule_with_its_numbers():
     assert _numbers(second.split("v̂")[0])[-1] == pytest.approx(m_hat, rel=1e-3)
     assert _numbers(update)[-1] == pytest.approx(new, rel=1e-5)
     assert ref.get(t.update_result.new) == pytest.approx(new, rel=1e-12)
+
+
+def test_the_parameters_table_shows_the_optimisers_state_beside_the_gradient():
+    """Momentum: v ← μ·v + g (v starts at 0); Adam: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²."""
+    from nnsim.engine import Config
+
+    base = load("hidden")
+    for optimizer, headers in (("momentum", ["velocity"]), ("adam", ["m", "v"]), ("sgd", [])):
+        scenario = dataclasses.replace(base, config=Config(**{**base.config.__dict__, "optimizer": optimizer}))
+        t = scenario.trainer()
+        assert param_headers(t)[3 : 3 + len(headers)] == headers
+        assert param_headers(t)[3 + len(headers)] == "slope"
+        grads = []
+        for _ in range(2):
+            t.run_through("backward")
+            grads.append(t.gradients.weights[0][0, 0])
+            t.update()
+        row = param_rows(t)[0].cells  # w[0][0,0], right after the second update
+        assert len(row) == len(param_headers(t))
+        g1, g2 = grads
+        c = t.config
+        if optimizer == "momentum":
+            assert row[3] == fmt(c.momentum * g1 + g2)
+        elif optimizer == "adam":
+            m = c.beta1 * (1 - c.beta1) * g1 + (1 - c.beta1) * g2
+            v = c.beta2 * (1 - c.beta2) * g1**2 + (1 - c.beta2) * g2**2
+            assert row[3:5] == [fmt(m), fmt(v)]
+        assert row[-1] == fmt(t.params.weights[0][0, 0])  # the new value, as before

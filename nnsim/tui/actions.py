@@ -70,6 +70,8 @@ class Action:
     """How the footer writes the key, when not as the first key ("+/-" for a pair of actions)."""
     trains: bool = False
     """It changes the run: in a classroom, a follower who presses it goes on alone (forks)."""
+    classroom: bool = False
+    """Only for a classroom (nnsim serve --ssh --follow): the help lists it only there."""
 
 
 PANES: tuple[tuple[str, str], ...] = (
@@ -185,7 +187,7 @@ ACTIONS: tuple[Action, ...] = (
         "reset",
         ("r",),
         label="Reset",
-        help="reset: back to the scenario's start (its parameters, rate, step)",
+        help="reset: back to the scenario's start (its weights and rate)",
         does="go back to the start",
         palette="Reset to the scenario's start",
         trains=True,
@@ -261,6 +263,7 @@ ACTIONS: tuple[Action, ...] = (
         ("j",),
         label="Rejoin",
         footer=False,  # only in a classroom, where the status line says it
+        classroom=True,
         help="in a classroom: follow the presenter again",
         does="follow the presenter again",
         palette="Classroom: follow the presenter again",
@@ -270,6 +273,7 @@ ACTIONS: tuple[Action, ...] = (
         ("J",),
         label="All back",
         footer=False,
+        classroom=True,
         help="in a classroom, presenting: everyone follows again",
         does="bring every attendee back",
         palette="Classroom: bring every attendee back to following",
@@ -458,9 +462,13 @@ def footer_items() -> list[tuple[str, str]]:
     return [(a.footer_key or show_key(a.keys[0], short=True), a.label) for a in ACTIONS if a.footer and a.keys]
 
 
-def help_rows() -> list[tuple[str, str]]:
-    """(keys, what they do) for the help screen."""
-    return [(keys_of(a.id), a.help) for a in ACTIONS if a.help is not None and a.keys]
+def help_rows(classroom: bool = False) -> list[tuple[str, str]]:
+    """(keys, what they do) for the help screen (a classroom's keys only in a classroom)."""
+    return [
+        (keys_of(a.id), a.help)
+        for a in ACTIONS
+        if a.help is not None and a.keys and (classroom or not a.classroom)
+    ]
 
 
 def palette_items() -> list[tuple[str, str, str]]:

@@ -697,7 +697,7 @@ class NNSimApp(App[None]):
             screen.maximize(pane, container=False)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(classroom=self.follow is not None))
 
     def action_open(self) -> None:
         self.playing = False

@@ -98,7 +98,8 @@ async def test_footer_help_and_palette_are_the_registrys(tmp_path):
         await pilot.press("question_mark")
         text = screen_text(app)
         rows = [(keys, what) for keys, what in help_rows()]
-        assert len(rows) == len([a for a in ACTIONS if a.help is not None])
+        assert len(rows) == len([a for a in ACTIONS if a.help is not None and not a.classroom])
+        assert len(help_rows(classroom=True)) == len([a for a in ACTIONS if a.help is not None])
         for keys, what in rows:
             assert re.search(rf"{re.escape(keys)}\s+{re.escape(what)}", text), (keys, what)
         assert {a.id for a in ACTIONS if a.scope == "app" and a.keys} <= {a.id for a in ACTIONS if a.help}

@@ -20,11 +20,15 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = bindings("help")
 
+    def __init__(self, classroom: bool = False) -> None:
+        super().__init__()
+        self.classroom = classroom  # in a classroom: its keys (j, J) too
+
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
-        for key, what in help_rows():
+        for key, what in help_rows(self.classroom):
             table.add_row(key, what)
         intro = Text.from_markup(
             "[b]How a network learns[/b]: start from a [b]random guess[/b], run [b]forward[/b] to get y′ for every "
