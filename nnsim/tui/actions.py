@@ -187,7 +187,7 @@ ACTIONS: tuple[Action, ...] = (
         "reset",
         ("r",),
         label="Reset",
-        help="reset: back to the scenario's start (its weights and rate)",
+        help="reset: back to the start (first weights and rate)",
         does="go back to the start",
         palette="Reset to the scenario's start",
         trains=True,
@@ -465,9 +465,7 @@ def footer_items() -> list[tuple[str, str]]:
 def help_rows(classroom: bool = False) -> list[tuple[str, str]]:
     """(keys, what they do) for the help screen (a classroom's keys only in a classroom)."""
     return [
-        (keys_of(a.id), a.help)
-        for a in ACTIONS
-        if a.help is not None and a.keys and (classroom or not a.classroom)
+        (keys_of(a.id), a.help) for a in ACTIONS if a.help is not None and a.keys and (classroom or not a.classroom)
     ]
 
 
