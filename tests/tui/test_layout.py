@@ -104,3 +104,28 @@ async def test_tab_brings_the_next_pane_on_a_small_terminal(tmp_path):
         assert app.pane == "model"
         await pilot.press("o", "tab")  # in a dialog tab still moves the focus
         assert app.pane == "model" and app.screen.focused.id == "picker-path"
+
+
+async def test_adams_state_fits_80x24_by_leaving_out_the_empty_slope_and_the_lr(tmp_path):
+    from nnsim.tui.components.tables import ParamsTable
+
+    app = make_app("spiral", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("s", "s", "3"):
+            await pilot.press(key)
+        await pilot.pause()
+        table = app.query_one(ParamsTable)
+        shown = [h for k, h in enumerate(table.headers) if k not in table.hidden]
+        assert shown == ["param  from→to", "value", "dL/dw", "m", "v", "change", "new"]
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no sideways scrolling
+        text = screen_text(app)
+        assert "lr 0.03" in text.splitlines()[0]  # the rate is still on screen: on the status line
+        await pilot.press("e")  # a nudge: its slope comes back, and the lr still waits
+        await pilot.pause()
+        assert "slope" in [h for k, h in enumerate(table.headers) if k not in table.hidden]
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+    app = make_app("spiral", tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        assert not app.query_one(ParamsTable).hidden  # room for every column

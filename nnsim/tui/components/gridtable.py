@@ -89,6 +89,8 @@ class GridTable(ScrollView, can_focus=True):
         self.total_digits: int | None = None
         """Significant digits the numbers are shown with: fewer when the table is too narrow for them."""
         self._anew = False  # the next set_data fits the columns anew (they may shrink)
+        self.optional: list[int] = []  # columns that may go, in this order, when the rest would not fit
+        self.hidden: set[int] = set()  # the columns gone for now
         self._styles: dict[str, Style] = {}  # the base and component styles, until the CSS changes
 
     def notify_style_update(self) -> None:
@@ -103,7 +105,16 @@ class GridTable(ScrollView, can_focus=True):
             self._styles[name] = style
         return style
 
-    def set_data(self, headers: list[str], rows: Sequence[Sequence[str]], total: list[str] | None = None) -> None:
+    def set_data(
+        self,
+        headers: list[str],
+        rows: Sequence[Sequence[str]],
+        total: list[str] | None = None,
+        optional: Sequence[int] = (),
+    ) -> None:
+        """`optional`: columns that may be left out, first to last, when even the fewest digits do
+        not fit (the table then never scrolls sideways with a number cut at its edge)."""
+        self.optional = list(optional)
         if headers != self.headers or self._anew:
             self._anew = False
             self.widths = [len(h) for h in headers]
@@ -130,8 +141,14 @@ class GridTable(ScrollView, can_focus=True):
                     widths[k] = max(widths[k], len(shorter(cell, d)))
             if not room or sum(w + 2 for w in widths) <= room:
                 break
-        self.widths, self.digits, self.total_digits = widths, digits, total_digits
-        size = Size(sum(w + 2 for w in widths), len(self.rows) + 1 + (1 if self.total else 0))
+        hidden: set[int] = set()
+        for k in self.optional:
+            if not room or sum(w + 2 for i, w in enumerate(widths) if i not in hidden) <= room:
+                break
+            hidden.add(k)
+        self.widths, self.digits, self.total_digits, self.hidden = widths, digits, total_digits, hidden
+        shown = sum(w + 2 for i, w in enumerate(widths) if i not in hidden)
+        size = Size(shown, len(self.rows) + 1 + (1 if self.total else 0))
         if size != self.virtual_size:
             self.virtual_size = size
 
@@ -142,6 +159,8 @@ class GridTable(ScrollView, can_focus=True):
     def _line(self, cells: Sequence[str], digits: int | None) -> str:
         out = []
         for k, (cell, w) in enumerate(zip(cells, self.widths)):
+            if k in self.hidden:
+                continue
             cell = shorter(cell, digits)
             out.append(" " + (cell.ljust(w) if k == 0 and self.left_first else cell.rjust(w)) + " ")
         return "".join(out)

@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.markup import escape
 
 from ...engine import ParamRef, Phase, Trainer
-from ...present import LazyRows, param_cell, param_headers, param_rows, sample_table
+from ...present import LazyRows, param_cell, param_headers, param_rows, sample_table, state_headers
 from ..actions import bindings
 from ..messages import ParamSelected, SampleSelected
 from .gridtable import GridTable
@@ -86,7 +86,13 @@ class ParamsPane(Vertical):
         rows = param_rows(trainer, [refs[k] for k in self._indices])
         table = self.query_one(ParamsTable)
         headers = param_headers(trainer)
-        table.set_data(headers, LazyRows(len(rows), lambda n: rows[n].cells))
+        # on a narrow pane, before a number would be cut, these go: the probe's slope while empty,
+        # the learning rate (on the status line and in the update's explanation), then the
+        # optimiser's state (its rule with the selected parameter's numbers is in the explanation)
+        probed = trainer.probe_result is not None
+        optional = [k for k, h in enumerate(headers) if (h == "slope" and not probed) or h == "lr"]
+        optional += [headers.index(h) for h in reversed(state_headers(trainer))]
+        table.set_data(headers, LazyRows(len(rows), lambda n: rows[n].cells), optional=optional)
         if layer is None:
             self.border_subtitle = f"{len(rows)} parameter{'s' if len(rows) != 1 else ''}"
         else:
