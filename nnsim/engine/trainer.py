@@ -9,6 +9,7 @@ through it, and a run rebuilt elsewhere from the same scenario and records is bi
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from .actions import (
     PHASE_ACTIONS,
     Action,
     Backward,
+    Edit,
     Forward,
     Guess,
     Loss,
@@ -28,7 +30,9 @@ from .actions import (
     Update,
 )
 from .actions import Probe as ProbeRecord
+from .edits import carried, carried_zeros, edited, kept_text
 from .functions import LOSSES, penalty, penalty_gradient
+from .functions import Loss as LossFunction
 from .history import CHECKPOINT_EVERY, Checkpoint, History
 from .network import Architecture, ForwardPass, Gradients, ParamRef, Params, backward, forward, init_params, param_refs
 from .phases import (
@@ -132,6 +136,8 @@ class _State:
     """Everything an action changes, with the results of the current step's phases."""
 
     learning_rate: float
+    arch: Architecture
+    config: Config
     params: Params = field(default_factory=lambda: Params([], None))
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     cursor: int = 0
@@ -147,6 +153,12 @@ class _State:
     stop: Stop | None = None
     probe: Probe | None = None
     optimizer: OptimizerState = None
+    note: str | None = None  # what the last action (an edit) kept and drew anew, until the next action
+
+
+@functools.lru_cache(maxsize=16)
+def _refs_of(arch: Architecture) -> frozenset[ParamRef]:
+    return frozenset(param_refs(arch))
 
 
 class Trainer:
@@ -161,25 +173,47 @@ class Trainer:
         checkpoint_every: int = CHECKPOINT_EVERY,
         test: Dataset | None = None,
     ) -> None:
-        self.arch = arch
         self.data = data
         self.test_data = test
         sets = [data] if test is None else [data, test]
-        # accuracy is reported when the outputs are classes: softmax or sigmoid outputs and 0/1 targets
-        self.classifies = arch.output in ("softmax", "sigmoid") and all(d.classes() for d in sets)
-        self.config = config
-        name = "binary_cross_entropy" if config.loss == "cross_entropy" and arch.output == "sigmoid" else config.loss
-        self.loss_fn = LOSSES[name]
+        self._targets_are_classes = all(d.classes() for d in sets)
+        self._arch0, self._config0 = arch, config  # the scenario's: a run starts (and Reset goes back) there
         self._initial = initial
         self._all_rows = np.arange(len(data))
-        self._refs = frozenset(param_refs(arch))
         self.history = History(checkpoint_every)
-        self.s = _State(config.learning_rate)
+        self.s = _State(config.learning_rate, arch, config)
         self.apply(self.first_guess())
 
     def first_guess(self) -> Guess:
         """The record every run starts with: the scenario's own weights, or a guess from its seed."""
-        return Guess(self.config.seed, self._initial is not None)
+        return Guess(self._config0.seed, self._initial is not None)
+
+    # ----- the set-up: the scenario's, as edits (actions.Edit) have changed it ---------------
+    @property
+    def arch(self) -> Architecture:
+        """The network's shape now (an edit changes it; undo, redo and replay bring it back)."""
+        return self.s.arch
+
+    @property
+    def config(self) -> Config:
+        """How training goes now (an edit changes it; undo, redo and replay bring it back)."""
+        return self.s.config
+
+    @property
+    def classifies(self) -> bool:
+        """Whether accuracy is reported: softmax or sigmoid outputs and 0/1 targets."""
+        return self.s.arch.output in ("softmax", "sigmoid") and self._targets_are_classes
+
+    @property
+    def loss_fn(self) -> LossFunction:
+        """The loss: cross_entropy on a sigmoid output is the binary cross-entropy."""
+        loss = self.s.config.loss
+        return LOSSES["binary_cross_entropy" if loss == "cross_entropy" and self.s.arch.output == "sigmoid" else loss]
+
+    @property
+    def edit_note(self) -> str | None:
+        """What the last action, when it was an edit, kept and drew anew (for the screen), else None."""
+        return self.s.note
 
     # ----- what the screen reads -------------------------------------------------------------
     @property
@@ -298,8 +332,14 @@ class Trainer:
         self.apply(SetParam(ref, value))
 
     def reset(self) -> None:
-        """Back to the scenario's first guess and learning rate (undoable)."""
+        """Back to the scenario's set-up, first guess and learning rate (undoable)."""
         self.apply(Reset())
+
+    def edit(self, key: str, value: str) -> str:
+        """Change one setting (edits.SETTINGS) to ``value``; return what was kept and drawn anew."""
+        self.apply(Edit(key, value))
+        assert self.s.note is not None
+        return self.s.note
 
     def probe(self, ref: ParamRef, epsilon: float | None = None) -> Probe:
         """Nudge one parameter by ±ε and watch the loss: the slope without calculus."""
@@ -353,11 +393,13 @@ class Trainer:
             if not (np.isfinite(action.value) and action.value > 0):
                 raise ValueError(f"learning rate must be a number > 0, got {action.value}")
         elif isinstance(action, (ProbeRecord, SetParam)):
-            if action.param not in self._refs:
+            if action.param not in _refs_of(self.arch):
                 raise ValueError(f"no parameter {action.param.label()} in a {self.arch.sizes} network")
             number = action.epsilon if isinstance(action, ProbeRecord) else action.value
             if not np.isfinite(number) or (isinstance(action, ProbeRecord) and number <= 0):
                 raise ValueError(f"{action.kind}: expected a finite number, got {number}")
+        elif isinstance(action, Edit):
+            edited(action.key, action.value, self.arch, self.config, len(self.data))
         elif isinstance(action, Guess) and action.seed < 0:
             raise ValueError(f"a seed is a whole number >= 0, got {action.seed}")
 
@@ -382,7 +424,7 @@ class Trainer:
         clone = Trainer.__new__(Trainer)
         clone.__dict__.update(self.__dict__)
         clone.history = History(self.checkpoint_every)
-        clone.s = _State(self.config.learning_rate)
+        clone.s = _State(self._config0.learning_rate, self._arch0, self._config0)
         return clone
 
     def rebuilt(self, records: Iterable[Action]) -> Trainer:
@@ -421,7 +463,7 @@ class Trainer:
         if checkpoint is not None:
             self._load(checkpoint)
         else:
-            self.s = _State(self.config.learning_rate)
+            self.s = _State(self._config0.learning_rate, self._arch0, self._config0)
         for action in self.history.records[start:n]:
             self._carry_out(action)
 
@@ -430,7 +472,17 @@ class Trainer:
         order = None if s.order is None else s.order.copy()
         rng_state = dict(copy.deepcopy(s.rng.bit_generator.state))
         return Checkpoint(
-            s.params.copy(), rng_state, s.cursor, order, s.step, s.seed, s.run_start, s.learning_rate, s.optimizer
+            s.params.copy(),
+            rng_state,
+            s.cursor,
+            order,
+            s.step,
+            s.seed,
+            s.run_start,
+            s.learning_rate,
+            s.optimizer,
+            s.arch,
+            s.config,
         )
 
     def _load(self, c: Checkpoint) -> None:
@@ -438,30 +490,65 @@ class Trainer:
         rng.bit_generator.state = copy.deepcopy(c.rng_state)
         order = None if c.order is None else c.order.copy()
         done = Phase.UPDATE if c.step else Phase.GUESS
-        self.s = _State(c.learning_rate, c.params.copy(), rng, c.cursor, order, c.step, c.seed, c.run_start, done)
+        arch, config = c.arch or self._arch0, c.config or self._config0
+        self.s = _State(
+            c.learning_rate, arch, config, c.params.copy(), rng, c.cursor, order, c.step, c.seed, c.run_start, done
+        )
         self.s.optimizer = c.optimizer  # never changed in place: every update makes new arrays
 
     def _carry_out(self, action: Action) -> None:
         if isinstance(action, Forward) and self.history.wants_checkpoint(self.s.step):
             self.history.checkpoints[self.history.pos] = self._save()
-        self.s.probe = None
+        self.s.probe = self.s.note = None
         with np.errstate(all="ignore"):
             _DO[type(action)](self, action)
         self.history.pos += 1
 
     # ----- what each action does ------------------------------------------------------------
     def _do_guess(self, a: Guess) -> None:
+        """New parameters for the network as it is now (the scenario's own weights fit only its own shape)."""
         rng = np.random.default_rng(a.seed)
-        if a.initial and self._initial is not None:
+        arch, config = self.s.arch, self.s.config
+        if a.initial and self._initial is not None and arch == self._arch0:
             params = self._initial.copy()
         else:
-            params = init_params(self.arch, self.config.init, rng)
-        self.s = _State(self.s.learning_rate, params, rng, seed=a.seed, run_start=self.history.pos)
-        self.s.optimizer = zero_state(self.config.optimizer, params)
+            params = init_params(arch, config.init, rng)
+        self.s = _State(self.s.learning_rate, arch, config, params, rng, seed=a.seed, run_start=self.history.pos)
+        self.s.optimizer = zero_state(config.optimizer, params)
 
     def _do_reset(self, a: Reset) -> None:
+        self.s.arch, self.s.config = self._arch0, self._config0
         self._do_guess(self.first_guess())
-        self.s.learning_rate = self.config.learning_rate
+        self.s.learning_rate = self._config0.learning_rate
+
+    def _do_edit(self, a: Edit) -> None:
+        """One setting changed: only what it touches is drawn anew (from the run's rng), and the step starts again."""
+        s = self.s
+        old_arch, old_config = s.arch, s.config
+        arch, config = edited(a.key, a.value, old_arch, old_config, len(self.data))
+        s.arch, s.config = arch, config
+        params, state, note = s.params.copy(), s.optimizer, "every weight kept"
+        if arch.sizes != old_arch.sizes:
+            params = carried(old_arch, arch, s.params, config.init, s.rng)
+            state = _carried_state(old_arch, arch, s.optimizer)
+            note = kept_text(old_arch, arch) + ("; the optimiser's state kept with its weights" if state else "")
+        elif a.key == "init":
+            params = init_params(arch, config.init, s.rng)
+            state = zero_state(config.optimizer, params)
+            note = f"every weight drawn anew ({config.init}), biases 0" + (
+                "; the optimiser's state zeroed" if state else ""
+            )
+        elif a.key == "optimizer":
+            state = zero_state(config.optimizer, params)
+            note = "every weight kept; the optimiser's state " + ("starts at 0" if state else "dropped (sgd has none)")
+        elif a.key == "batch":
+            s.cursor, s.order = 0, None
+            note = "every weight kept; the rows start again from the first batch"
+        elif a.key in ("momentum", "beta1", "beta2", "adam_eps"):
+            note = "every weight and the optimiser's state kept"
+        s.params, s.optimizer, s.note = params, state, note
+        s.forward = s.loss = s.grads = s.update = s.stop = None
+        s.done = Phase.UPDATE if s.step else Phase.GUESS
 
     def _do_set_learning_rate(self, a: SetLearningRate) -> None:
         self.s.learning_rate = a.value
@@ -627,6 +714,17 @@ _PHASE_ACTION: dict[Phase, type[Forward | Loss | Backward | Update]] = {
     Phase.BACKWARD: Backward,
     Phase.UPDATE: Update,
 }
+
+
+def _carried_state(old: Architecture, new: Architecture, state: OptimizerState) -> OptimizerState:
+    """The optimiser's state moved to a new shape: kept where the weights are kept, 0 for new ones."""
+    if isinstance(state, Momentum):
+        return Momentum(carried_zeros(old, new, state.velocity))
+    if isinstance(state, Adam):
+        return Adam(carried_zeros(old, new, state.m), carried_zeros(old, new, state.v), state.t)
+    return None
+
+
 _DO: dict[type, Callable[[Trainer, Any], None]] = {
     Guess: Trainer._do_guess,
     Forward: Trainer._do_forward,
@@ -637,4 +735,5 @@ _DO: dict[type, Callable[[Trainer, Any], None]] = {
     ProbeRecord: Trainer._do_probe,
     SetParam: Trainer._do_set_param,
     Reset: Trainer._do_reset,
+    Edit: Trainer._do_edit,
 }
