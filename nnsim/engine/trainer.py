@@ -30,7 +30,7 @@ from .actions import (
     Update,
 )
 from .actions import Probe as ProbeRecord
-from .edits import carried, carried_zeros, edited, kept_text
+from .edits import carried, carried_zeros, edited, kept_text, value_text
 from .functions import LOSSES, penalty, penalty_gradient
 from .functions import Loss as LossFunction
 from .history import CHECKPOINT_EVERY, Checkpoint, History
@@ -154,6 +154,7 @@ class _State:
     probe: Probe | None = None
     optimizer: OptimizerState = None
     note: str | None = None  # what the last action (an edit) kept and drew anew, until the next action
+    was: str | None = None  # the edited setting's value before it
 
 
 @functools.lru_cache(maxsize=16)
@@ -214,6 +215,11 @@ class Trainer:
     def edit_note(self) -> str | None:
         """What the last action, when it was an edit, kept and drew anew (for the screen), else None."""
         return self.s.note
+
+    @property
+    def edited_from(self) -> str | None:
+        """The edited setting's value before the last action, when that was an edit (as its text), else None."""
+        return self.s.was
 
     # ----- what the screen reads -------------------------------------------------------------
     @property
@@ -499,7 +505,7 @@ class Trainer:
     def _carry_out(self, action: Action) -> None:
         if isinstance(action, Forward) and self.history.wants_checkpoint(self.s.step):
             self.history.checkpoints[self.history.pos] = self._save()
-        self.s.probe = self.s.note = None
+        self.s.probe = self.s.note = self.s.was = None
         with np.errstate(all="ignore"):
             _DO[type(action)](self, action)
         self.history.pos += 1
@@ -531,7 +537,10 @@ class Trainer:
         if arch.sizes != old_arch.sizes:
             params = carried(old_arch, arch, s.params, config.init, s.rng)
             state = _carried_state(old_arch, arch, s.optimizer)
-            note = kept_text(old_arch, arch) + ("; the optimiser's state kept with its weights" if state else "")
+            note = kept_text(old_arch, arch)
+            if state is not None:
+                some = " kept" in note
+                note += "; the optimiser's state " + ("kept with them" if some else "starts at 0")
         elif a.key == "init":
             params = init_params(arch, config.init, s.rng)
             state = zero_state(config.optimizer, params)
@@ -546,7 +555,7 @@ class Trainer:
             note = "every weight kept; the rows start again from the first batch"
         elif a.key in ("momentum", "beta1", "beta2", "adam_eps"):
             note = "every weight and the optimiser's state kept"
-        s.params, s.optimizer, s.note = params, state, note
+        s.params, s.optimizer, s.note, s.was = params, state, note, value_text(a.key, old_arch, old_config)
         s.forward = s.loss = s.grads = s.update = s.stop = None
         s.done = Phase.UPDATE if s.step else Phase.GUESS
 
