@@ -60,20 +60,20 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in (
-        Setting("hidden", "network", "hidden layer sizes"),
-        Setting("activation", "network", "hidden activation (every hidden layer)", HIDDEN_ACTIVATIONS),
-        Setting("output", "network", "output activation", OUTPUT_ACTIVATIONS),
+        Setting("hidden", "network", "hidden layer sizes, e.g. 4,2"),
+        Setting("activation", "network", "every hidden layer's activation", HIDDEN_ACTIVATIONS),
+        Setting("output", "network", "the output's activation", OUTPUT_ACTIVATIONS),
         Setting("loss", "training", "the loss function", LOSS_NAMES),
-        Setting("reduction", "training", "add up or average the samples' losses (cross_entropy)", ("sum", "mean")),
-        Setting("batch", "training", "the rows of one step"),
+        Setting("reduction", "training", "sum or mean (cross_entropy)", ("sum", "mean")),
+        Setting("batch", "training", "rows a step: full, sample or N"),
         Setting("init", "network", "how new weights are drawn", INIT_SCHEMES),
         Setting("optimizer", "training", "the update rule", OPTIMIZERS),
         Setting("momentum", "training", "momentum's μ", minimum=0, below=1),
         Setting("beta1", "training", "Adam's β1", minimum=0, below=1),
         Setting("beta2", "training", "Adam's β2", minimum=0, below=1),
         Setting("adam_eps", "training", "Adam's ε", above=0),
-        Setting("l2", "training", "l2·Σw² added to the loss", minimum=0),
-        Setting("l1", "training", "l1·Σ|w| added to the loss", minimum=0),
+        Setting("l2", "training", "adds l2·Σw² to the loss", minimum=0),
+        Setting("l1", "training", "adds l1·Σ|w| to the loss", minimum=0),
     )
 }
 NUMBERS = ("momentum", "beta1", "beta2", "adam_eps", "l2", "l1")
