@@ -158,3 +158,28 @@ async def test_a_network_too_big_for_memory_is_refused(tmp_path, monkeypatch):
         text = await settled_text(pilot, "NNSIM_MAX_MEMORY")
         assert app.trainer.arch.sizes == (4, 2, 1)
         assert "1.0 MB" in text or "NNSIM_MAX_MEMORY=1M" in text
+
+
+async def test_every_pane_shows_an_edit_at_once_on_a_big_terminal(tmp_path):
+    from nnsim.engine.edits import SETTINGS
+
+    def model_map(text: str) -> list[str]:
+        """The Model pane's rows: the right column below its title."""
+        lines = text.splitlines()
+        top = next(k for k, line in enumerate(lines) if "5 Model" in line)
+        return [line[80:] for line in lines[top + 1 : top + 12]]
+
+    app = make_app("circle", tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        before = await settled_text(pilot, "5 Model")
+        assert "+0.274" in before  # w[0][0,0] in the drawing
+        await choose(pilot, "init", "zeros", SETTINGS["init"].choices)
+        await pilot.press("escape")
+        text = await settled_text(pilot, "You set init to zeros")
+        # every weight is 0: the drawing's edges say so, and the map is sigmoid(0) = 0.5 everywhere
+        assert "+0.274" not in text
+        assert not any(w.any() for w in app.trainer.params.weights)
+        assert model_map(text) != model_map(before)
+        await pilot.press("z")
+        text = await settled_text(pilot, "+0.274")
+        assert model_map(text) == model_map(before)
