@@ -706,7 +706,9 @@ def edit_text(edit: Edit, was: str | None, note: str | None) -> list[str]:
     """What an edit changed and what it kept: 'You set hidden to 3 (it was 2): w[0] 4×2 → 4×3 (4×2 kept).'"""
 
     def shown(value: str | None) -> str:
-        return (value or "none") if edit.key == "hidden" else str(value)
+        if edit.key in ("hidden", "features"):
+            return value or ("none" if edit.key == "hidden" else "the data's own columns")
+        return str(value)
 
     said = f"You set {edit.key} to {shown(edit.value)} (it was {shown(was)})"
     if not note:

@@ -15,16 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .features import feature
 from .functions import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 from .network import INIT_SCHEMES, Architecture, Params, init_params
 from .phases import OPTIMIZERS
 
 if TYPE_CHECKING:  # the trainer imports this module
-    from .trainer import Config
+    from .trainer import Config, Dataset
 
 LOSS_NAMES = tuple(name for name in LOSSES if name != "binary_cross_entropy")  # chosen by the output
 MAX_HIDDEN_LAYERS = 100  # as a scenario's [network] hidden
 MAX_TEXT = 1000  # characters of an edit's value
+MAX_INPUT = 1e15  # the largest derived input, in size (as a scenario's data values)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Setting:
             return "one of " + ", ".join(self.choices)
         if self.key == "hidden":
             return f"layer sizes (whole numbers > 0) separated by commas, at most {MAX_HIDDEN_LAYERS}, or none"
+        if self.key == "features":
+            return "columns of the data or formulas (x1*x2, x1^2, sin(x1)) separated by commas"
         if self.key == "batch":
             return '"full", "sample" or a whole number of rows'
         if self.below is not None:
@@ -60,6 +64,7 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in (
+        Setting("features", "data", "derived inputs, e.g. x1, x1*x2"),
         Setting("hidden", "network", "hidden layer sizes, e.g. 4,2"),
         Setting("activation", "network", "every hidden layer's activation", HIDDEN_ACTIVATIONS),
         Setting("output", "network", "the output's activation", OUTPUT_ACTIVATIONS),
@@ -113,6 +118,8 @@ def edited(key: str, text: str, arch: Architecture, config: Config, rows: int) -
     output, reduction with cross_entropy only. Setting a value it already has is refused too.
     """
     setting = SETTINGS.get(key)
+    if key == "features":
+        raise ValueError("features: the data's inputs change too (see featured)")
     if setting is None:
         raise ValueError(f"no setting {key[:40]!r} (expected one of: {', '.join(SETTINGS)})")
     if len(text) > MAX_TEXT:
@@ -168,6 +175,59 @@ def edited(key: str, text: str, arch: Architecture, config: Config, rows: int) -
         raise ValueError(f"{key} is {number:g} already")
     numbers: dict[str, Any] = {key: number}
     return arch, replace(config, **numbers)
+
+
+def features_text(data: Dataset) -> str:
+    """The network's inputs as a features edit writes them: 'x1, x2, x1*x2'."""
+    return ", ".join(data.inputs)
+
+
+def featured(text: str, data: Dataset, test: Dataset | None) -> tuple[Dataset, Dataset | None]:
+    """The training and held-out rows with the inputs ``text`` names, computed from the data's own columns.
+
+    ``text`` lists columns and formulas separated by commas ('x1, x2, x1*x2, sin(x1)'); empty means
+    the data's own columns. ValueError names what is wrong, as a scenario's ``[data] features``.
+    """
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"features: a value of at most {MAX_TEXT} characters, got {len(text)}")
+    names, _ = data.source or (data.inputs, data.x)
+    wanted = tuple(p.strip() for p in text.split(",")) if text.strip() else names
+    if not all(wanted):
+        raise ValueError(f"features: expected {SETTINGS['features'].expected()}, got {text[:40]!r}")
+    if len(set(wanted)) != len(wanted):
+        raise ValueError(f"features: a feature repeats in {text[:40]!r}")
+    if wanted == data.inputs:
+        raise ValueError(f"features are {text[:40]} already")
+    functions = []
+    for name in wanted:
+        try:
+            functions.append(feature(name, names))
+        except ValueError as e:
+            raise ValueError(f"features: {name[:40]!r}: {e}") from None
+
+    def derived(d: Dataset) -> Dataset:
+        source = d.source or (d.inputs, d.x)
+        columns = dict(zip(source[0], source[1].T))
+        with np.errstate(all="ignore"):
+            x = np.column_stack([np.broadcast_to(f(columns), len(d)) for f in functions]).astype(float)
+        for k, name in enumerate(wanted):
+            biggest = float(np.abs(x[:, k]).max()) if len(x) else 0.0
+            if not biggest <= MAX_INPUT:
+                raise ValueError(f"features: {name[:40]!r} reaches {biggest:.3g}, more than {MAX_INPUT:g}")
+        return replace(d, inputs=wanted, x=x, source=source)
+
+    return derived(data), None if test is None else derived(test)
+
+
+def carried_inputs(
+    old_inputs: tuple[str, ...], new_inputs: tuple[str, ...], new: Architecture, w0: np.ndarray, fresh: np.ndarray
+) -> np.ndarray:
+    """The first layer's weights for new inputs: the row of an input that stays (by name), else ``fresh``'s."""
+    out = fresh.copy()
+    for i, name in enumerate(new_inputs):
+        if name in old_inputs:
+            out[i] = w0[old_inputs.index(name)]
+    return out
 
 
 def kept_layers(old: Architecture, new: Architecture) -> list[tuple[int, int] | None]:

@@ -32,6 +32,7 @@ class Checkpoint:
     optimizer: OptimizerState = None
     arch: Architecture | None = None  # the set-up then (edits change it); None: the scenario's
     config: Any = None  # the trainer's Config then (trainer.py imports this module)
+    data: Any = None  # (training rows, held-out rows) with their inputs then (edited features); None: the scenario's
 
 
 CHECKPOINT_EVERY = 16  # steps between checkpoints: undo replays at most this many steps

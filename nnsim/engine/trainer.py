@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from .actions import (
     Update,
 )
 from .actions import Probe as ProbeRecord
-from .edits import carried, carried_zeros, edited, kept_text, value_text
+from .edits import carried, carried_inputs, carried_zeros, edited, featured, kept_text, value_text
 from .functions import LOSSES, penalty, penalty_gradient
 from .functions import Loss as LossFunction
 from .history import CHECKPOINT_EVERY, Checkpoint, History
@@ -59,12 +59,17 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Dataset:
-    """Inputs x (one row per sample) and targets y, with their column names."""
+    """Inputs x (one row per sample) and targets y, with their column names.
+
+    ``source`` is the data's own input columns (names, values) when x holds derived inputs
+    computed from them (``[data] features``); None when x is the data's own columns.
+    """
 
     inputs: tuple[str, ...]
     targets: tuple[str, ...]
     x: Array
     y: Array
+    source: tuple[tuple[str, ...], Array] | None = None
 
     def __post_init__(self) -> None:
         # row-major float arrays: every step multiplies x by the first weight matrix
@@ -76,7 +81,8 @@ class Dataset:
 
     def take(self, rows: Array) -> Dataset:
         """The rows ``rows`` (indices, in that order) as a dataset of their own."""
-        return Dataset(self.inputs, self.targets, self.x[rows], self.y[rows])
+        source = None if self.source is None else (self.source[0], self.source[1][rows])
+        return Dataset(self.inputs, self.targets, self.x[rows], self.y[rows], source)
 
     def split(self, fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
         """(training rows, held-out rows): a seeded share ``fraction`` of the rows held out for testing.
@@ -138,6 +144,8 @@ class _State:
     learning_rate: float
     arch: Architecture
     config: Config
+    data: Dataset
+    test: Dataset | None
     params: Params = field(default_factory=lambda: Params([], None))
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     cursor: int = 0
@@ -174,15 +182,14 @@ class Trainer:
         checkpoint_every: int = CHECKPOINT_EVERY,
         test: Dataset | None = None,
     ) -> None:
-        self.data = data
-        self.test_data = test
         sets = [data] if test is None else [data, test]
         self._targets_are_classes = all(d.classes() for d in sets)
-        self._arch0, self._config0 = arch, config  # the scenario's: a run starts (and Reset goes back) there
+        # the scenario's set-up: a run starts (and Reset goes back) there
+        self._arch0, self._config0, self._data0, self._test0 = arch, config, data, test
         self._initial = initial
         self._all_rows = np.arange(len(data))
         self.history = History(checkpoint_every)
-        self.s = _State(config.learning_rate, arch, config)
+        self.s = _State(config.learning_rate, arch, config, data, test)
         self.apply(self.first_guess())
 
     def first_guess(self) -> Guess:
@@ -199,6 +206,16 @@ class Trainer:
     def config(self) -> Config:
         """How training goes now (an edit changes it; undo, redo and replay bring it back)."""
         return self.s.config
+
+    @property
+    def data(self) -> Dataset:
+        """The training rows, their inputs as the network sees them now (an edit of the features changes them)."""
+        return self.s.data
+
+    @property
+    def test_data(self) -> Dataset | None:
+        """The held-out rows (None without a test fraction), their inputs as the network sees them now."""
+        return self.s.test
 
     @property
     def classifies(self) -> bool:
@@ -404,6 +421,8 @@ class Trainer:
             number = action.epsilon if isinstance(action, ProbeRecord) else action.value
             if not np.isfinite(number) or (isinstance(action, ProbeRecord) and number <= 0):
                 raise ValueError(f"{action.kind}: expected a finite number, got {number}")
+        elif isinstance(action, Edit) and action.key == "features":
+            featured(action.value, self.data, self.test_data)
         elif isinstance(action, Edit):
             edited(action.key, action.value, self.arch, self.config, len(self.data))
         elif isinstance(action, Guess) and action.seed < 0:
@@ -430,7 +449,7 @@ class Trainer:
         clone = Trainer.__new__(Trainer)
         clone.__dict__.update(self.__dict__)
         clone.history = History(self.checkpoint_every)
-        clone.s = _State(self._config0.learning_rate, self._arch0, self._config0)
+        clone.s = self._start()
         return clone
 
     def rebuilt(self, records: Iterable[Action]) -> Trainer:
@@ -469,9 +488,13 @@ class Trainer:
         if checkpoint is not None:
             self._load(checkpoint)
         else:
-            self.s = _State(self._config0.learning_rate, self._arch0, self._config0)
+            self.s = self._start()
         for action in self.history.records[start:n]:
             self._carry_out(action)
+
+    def _start(self) -> _State:
+        """The state before the first record: the scenario's set-up."""
+        return _State(self._config0.learning_rate, self._arch0, self._config0, self._data0, self._test0)
 
     def _save(self) -> Checkpoint:
         s = self.s
@@ -489,6 +512,7 @@ class Trainer:
             s.optimizer,
             s.arch,
             s.config,
+            (s.data, s.test),
         )
 
     def _load(self, c: Checkpoint) -> None:
@@ -497,8 +521,21 @@ class Trainer:
         order = None if c.order is None else c.order.copy()
         done = Phase.UPDATE if c.step else Phase.GUESS
         arch, config = c.arch or self._arch0, c.config or self._config0
+        data, test = c.data or (self._data0, self._test0)
         self.s = _State(
-            c.learning_rate, arch, config, c.params.copy(), rng, c.cursor, order, c.step, c.seed, c.run_start, done
+            c.learning_rate,
+            arch,
+            config,
+            data,
+            test,
+            c.params.copy(),
+            rng,
+            c.cursor,
+            order,
+            c.step,
+            c.seed,
+            c.run_start,
+            done,
         )
         self.s.optimizer = c.optimizer  # never changed in place: every update makes new arrays
 
@@ -514,21 +551,60 @@ class Trainer:
     def _do_guess(self, a: Guess) -> None:
         """New parameters for the network as it is now (the scenario's own weights fit only its own shape)."""
         rng = np.random.default_rng(a.seed)
-        arch, config = self.s.arch, self.s.config
-        if a.initial and self._initial is not None and arch == self._arch0:
+        s = self.s
+        arch, config = s.arch, s.config
+        if a.initial and self._initial is not None and arch == self._arch0 and s.data is self._data0:
             params = self._initial.copy()
         else:
             params = init_params(arch, config.init, rng)
-        self.s = _State(self.s.learning_rate, arch, config, params, rng, seed=a.seed, run_start=self.history.pos)
+        run_start = self.history.pos
+        self.s = _State(s.learning_rate, arch, config, s.data, s.test, params, rng, seed=a.seed, run_start=run_start)
         self.s.optimizer = zero_state(config.optimizer, params)
 
     def _do_reset(self, a: Reset) -> None:
-        self.s.arch, self.s.config = self._arch0, self._config0
+        self.s.arch, self.s.config, self.s.data, self.s.test = self._arch0, self._config0, self._data0, self._test0
         self._do_guess(self.first_guess())
         self.s.learning_rate = self._config0.learning_rate
 
     def _do_edit(self, a: Edit) -> None:
         """One setting changed: only what it touches is drawn anew (from the run's rng), and the step starts again."""
+        s = self.s
+        if a.key == "features":
+            self._edit_features(a)
+        else:
+            self._edit_setting(a)
+        s.forward = s.loss = s.grads = s.update = s.stop = None
+        s.done = Phase.UPDATE if s.step else Phase.GUESS
+
+    def _edit_features(self, a: Edit) -> None:
+        """New inputs: the first layer keeps the row of every input that stays, by name, and draws the others."""
+        s = self.s
+        old = s.data.inputs
+        s.data, s.test = featured(a.value, s.data, s.test)
+        new = s.data.inputs
+        arch = replace(s.arch, sizes=(len(new), *s.arch.sizes[1:]))
+        fresh = init_params(replace(arch, sizes=arch.sizes[:2]), s.config.init, s.rng).weights[0]
+        params = s.params.copy()
+        params.weights[0] = carried_inputs(old, new, arch, params.weights[0], fresh)
+        state = s.optimizer
+        zeros = np.zeros_like(fresh)
+        if isinstance(state, Momentum):
+            velocity = state.velocity.copy()
+            velocity.weights[0] = carried_inputs(old, new, arch, velocity.weights[0], zeros)
+            state = Momentum(velocity)
+        elif isinstance(state, Adam):
+            m, v = state.m.copy(), state.v.copy()
+            m.weights[0] = carried_inputs(old, new, arch, m.weights[0], zeros)
+            v.weights[0] = carried_inputs(old, new, arch, v.weights[0], zeros)
+            state = Adam(m, v, state.t)
+        kept = [name for name in new if name in old]
+        drawn = [name for name in new if name not in old]
+        parts = [f"w[0] keeps the rows of {', '.join(kept)}"] if kept else []
+        parts += [f"new rows for {', '.join(drawn)} drawn"] if drawn else []
+        s.was = ", ".join(old)
+        s.arch, s.params, s.optimizer, s.note = arch, params, state, "; ".join(parts)
+
+    def _edit_setting(self, a: Edit) -> None:
         s = self.s
         old_arch, old_config = s.arch, s.config
         arch, config = edited(a.key, a.value, old_arch, old_config, len(self.data))
@@ -556,8 +632,6 @@ class Trainer:
         elif a.key in ("momentum", "beta1", "beta2", "adam_eps"):
             note = "every weight and the optimiser's state kept"
         s.params, s.optimizer, s.note, s.was = params, state, note, value_text(a.key, old_arch, old_config)
-        s.forward = s.loss = s.grads = s.update = s.stop = None
-        s.done = Phase.UPDATE if s.step else Phase.GUESS
 
     def _do_set_learning_rate(self, a: SetLearningRate) -> None:
         self.s.learning_rate = a.value

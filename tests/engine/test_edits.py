@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnsim.engine import Adam, Momentum, Phase, Trainer, actions
-from nnsim.engine.edits import SETTINGS, value_text
+from nnsim.engine.edits import MAX_HIDDEN_LAYERS, MAX_INPUT, SETTINGS, value_text
 from nnsim.scenario import load, schema
 
 from .test_history import state
@@ -271,7 +271,7 @@ def test_reset_goes_back_to_the_scenario_s_set_up_and_a_guess_keeps_the_edited_o
         ("l2", "-1", "l2: expected a number >= 0"),
         ("l2", "nan", "l2: expected a number >= 0"),
         ("optimizer", "rmsprop", "optimizer: expected one of sgd, momentum, adam"),
-        ("features", "x1", "no setting 'features'"),
+        ("dropout", "0.5", "no setting 'dropout'"),
     ],
 )
 def test_a_bad_edit_is_refused_with_its_reason_and_changes_nothing(key, value, problem):
@@ -298,7 +298,64 @@ def test_cross_entropy_follows_its_output():
 
 
 def test_the_engine_s_settings_check_what_the_scenario_schema_checks():
+    assert (MAX_HIDDEN_LAYERS, MAX_INPUT) == (schema.MAX_LAYERS, schema.MAX_VALUE)
     for key, setting in SETTINGS.items():
         k = schema.key(setting.table, key)
         assert setting.choices == k.choices, key
         assert (setting.above, setting.minimum, setting.below) == (k.above, k.minimum, k.below), key
+
+
+def test_new_features_keep_the_first_layer_s_row_of_every_input_that_stays():
+    t = hidden()
+    rng = np.random.default_rng(1)
+    w0, _ = xavier(rng, 4, 2), xavier(rng, 2, 1)
+    x = t.data.x.copy()  # x1..x4, the data's own columns
+    note = t.edit("features", "x2, x1*x3, x1")
+    assert t.data.inputs == ("x2", "x1*x3", "x1") and t.arch.sizes == (3, 2, 1)
+    assert np.array_equal(t.data.x, np.column_stack([x[:, 1], x[:, 0] * x[:, 2], x[:, 0]]))
+    fresh = xavier(rng, 3, 2)  # the new first layer is drawn whole, the kept rows copied over it
+    assert np.array_equal(t.params.weights[0], np.vstack([w0[1], fresh[1], w0[0]]))
+    assert note == "w[0] keeps the rows of x2, x1; new rows for x1*x3 drawn"
+    assert t.edited_from == "x1, x2, x3, x4"
+    t.forward()
+    assert t.forward_pass.a[0].shape == (10, 3)
+    assert t.undo() and t.undo()
+    assert t.data.inputs == ("x1", "x2", "x3", "x4") and np.array_equal(t.params.weights[0], w0)
+    t.redo()
+    assert t.data.inputs == ("x2", "x1*x3", "x1")
+    t.edit("features", "")  # back to the data's own columns
+    assert t.data.inputs == ("x1", "x2", "x3", "x4") and np.array_equal(t.data.x, x)
+    assert np.array_equal(t.params.weights[0][[0, 1]], np.vstack([w0[0], w0[1]]))
+
+
+def test_features_change_the_held_out_rows_too_and_replay_exactly():
+    t = load("circle").trainer()
+    t.run(steps=2)
+    t.edit("features", "x1, x2, x1^2, x2^2")
+    t.run(steps=3)
+    test = t.test_data
+    assert test.inputs == t.data.inputs and test.x.shape[1] == 4
+    assert np.array_equal(test.x[:, 2], test.x[:, 0] ** 2)
+    assert t.loss_result.test_loss is not None
+    records = [actions.from_json(json.loads(json.dumps(actions.to_json(a)))) for a in t.actions()]
+    rebuilt = load("circle").trainer().rebuilt(records)
+    assert full(rebuilt) == full(t) and rebuilt.data.inputs == t.data.inputs
+    t.reset()
+    assert t.data.inputs == ("x1", "x2") and t.arch.sizes[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("x1, x9", "features: 'x9': 'x9' is not an input"),
+        ("x1, x1", "features: a feature repeats"),
+        ("x1,,x2", "features: expected columns of the data or formulas"),
+        ("x1^12", "a power is a whole number from 1 to 9"),
+        ("x1, x2, x3, x4", "features are x1, x2, x3, x4 already"),
+    ],
+)
+def test_bad_features_are_refused(text, problem):
+    t = hidden()
+    with pytest.raises(ValueError, match=problem.replace("^", r"\^")):
+        t.edit("features", text)
+    assert t.data.inputs == ("x1", "x2", "x3", "x4") and len(t.actions()) == 1

@@ -183,3 +183,19 @@ async def test_every_pane_shows_an_edit_at_once_on_a_big_terminal(tmp_path):
         await pilot.press("z")
         text = await settled_text(pilot, "+0.274")
         assert model_map(text) == model_map(before)
+
+
+async def test_derived_inputs_are_added_to_the_list_and_the_model_map_computes_them(tmp_path):
+    app = make_app("circle", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_row(pilot, "features")
+        await pilot.press("end", *", x1*x2", "enter")  # the list is added to, not replaced
+        await pilot.pause()
+        assert app.trainer.last_action == Edit("features", "x1, x2, x1*x2")
+        assert app.trainer.arch.sizes == (3, 4, 1) and app.trainer.test_data.x.shape[1] == 3
+        await pilot.press("escape", "escape", "5")
+        text = await settled_text(pilot, "its 3 inputs computed from them")
+        assert "y′ over (x1, x2)" in text
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.trainer.data.inputs == ("x1", "x2") and len(app.refs) == 2 * 4 + 4 + 4 + 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,13 +20,14 @@ from textual.widgets.option_list import Option
 
 from ...engine import Trainer
 from ...engine.actions import Action, Edit, SetLearningRate
-from ...engine.edits import SETTINGS, edited, hidden_sizes, value_text
+from ...engine.edits import SETTINGS, edited, features_text, hidden_sizes, value_text
 from ...scenario import memory
 from ...text import visible
 from ..actions import bindings, keys_of
 
 LEARNING_RATE = "learning_rate"
 ORDER = (
+    "features",
     "hidden",
     "activation",
     "output",
@@ -42,7 +44,7 @@ ORDER = (
     "l2",
     "l1",
 )
-"""The rows of the screen: the network's shape first, then how it trains."""
+"""The rows of the screen: the network's inputs and shape first, then how it trains."""
 KEY_WIDTH, VALUE_WIDTH = 13, 13
 
 
@@ -50,6 +52,8 @@ def current(trainer: Trainer, key: str) -> str:
     """A setting's value as the screen shows it (hidden: '4, 2' or 'none')."""
     if key == LEARNING_RATE:
         return f"{trainer.learning_rate:g}"
+    if key == "features":
+        return features_text(trainer.data)
     text = value_text(key, trainer.arch, trainer.config)
     if key == "hidden":
         return text.replace(",", ", ") or "none"
@@ -77,13 +81,20 @@ def record(trainer: Trainer, key: str, text: str) -> Action | str:
                 text = ",".join(str(n) for n in hidden_sizes(text))
             except ValueError:
                 pass  # the engine's check below names the problem
+        elif key == "features" and text:
+            text = ", ".join(part.strip() for part in text.split(","))
         action = Edit(key, text)
     try:
         trainer.check(action)
     except ValueError as e:
         return visible(str(e))
-    if isinstance(action, Edit) and key in ("hidden", "optimizer", "batch"):
-        arch, config = edited(key, action.value, trainer.arch, trainer.config, len(trainer.data))
+    if isinstance(action, Edit) and key in ("features", "hidden", "optimizer", "batch"):
+        if key == "features":
+            own = trainer.data.source[0] if trainer.data.source else trainer.data.inputs
+            n = len(action.value.split(",")) if action.value else len(own)
+            arch, config = replace(trainer.arch, sizes=(n, *trainer.arch.sizes[1:])), trainer.config
+        else:
+            arch, config = edited(key, action.value, trainer.arch, trainer.config, len(trainer.data))
         rows = len(trainer.data) + (0 if trainer.test_data is None else len(trainer.test_data))
         try:
             problem = memory.too_big(arch, rows, config.max_steps, isinstance(config.batch, int), config.optimizer)
@@ -186,6 +197,8 @@ class SettingsScreen(ModalScreen[None]):
             choices.focus()
         else:
             typed.value = value_text(key, t.arch, t.config) if key == "hidden" else now
+            typed.select_on_focus = key not in ("features", "hidden")  # a list is added to; a number replaced
+            typed.cursor_position = len(typed.value)
             choices.display, typed.display = False, True
             typed.focus()
 
@@ -196,7 +209,12 @@ class SettingsScreen(ModalScreen[None]):
 
     def _submit(self, key: str, text: str) -> None:
         t = self._trainer()
-        same = _same(text, t) if key == LEARNING_RATE else text.strip() == value_text(key, t.arch, t.config)
+        if key == LEARNING_RATE:
+            same = _same(text, t)
+        elif key == "features":
+            same = tuple(part.strip() for part in text.split(",")) == t.data.inputs
+        else:
+            same = text.strip() == value_text(key, t.arch, t.config)
         if same:
             self._show_list()  # unchanged: nothing to record
             return
