@@ -141,6 +141,9 @@ def export(
 ) -> tuple[Path, Path]:
     """Write the run since the last guess to new files in ``directory``; return their paths (CSV, JSON).
 
+    After an edit of the network's shape (a layer, a node, the inputs) the steps start from that edit:
+    every row of the CSV has the same parameters. The JSON's action records are the whole run's.
+
     ``per_sample`` adds each step's gradient, new values, batch rows and the network's outputs to
     the JSON. ``progress(done, total)`` is called now and then (at least every 50 steps or 1% of
     them) from the calling thread; an exception it raises stops the export. A file that cannot be
@@ -156,6 +159,8 @@ def export(
             out = _Writer(csv_file, json_file, name, labels(trainer))
             replayed: Trainer | None = None
             for replayed in trainer.replay():
+                if replayed.arch.shapes() != trainer.arch.shapes():
+                    continue  # steps before an edit of the network's shape (n) have other columns: not exported
                 up, loss = replayed.update_result, replayed.loss_result
                 assert up is not None and loss is not None
                 if out.steps == 0:

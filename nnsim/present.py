@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from .engine import Adam, Momentum, ParamRef, Phase, Probe, StopReason, Trainer, adam_corrected, param_refs
-from .engine.actions import Reset, SetParam
+from .engine.actions import Edit, Reset, SetParam
 from .text import visible
 
 MAX_NAMED_INPUTS = 4  # more inputs than this are summarised rather than given a column each
@@ -714,6 +714,22 @@ def probe_text(trainer: Trainer, p: Probe) -> list[str]:
     return lines
 
 
+def edit_text(edit: Edit, was: str | None, note: str | None) -> list[str]:
+    """What an edit changed and what it kept: 'You set hidden to 3 (it was 2): w[0] 4×2 → 4×3 (4×2 kept).'"""
+
+    def shown(value: str | None) -> str:
+        if edit.key in ("hidden", "features"):
+            return value or ("none" if edit.key == "hidden" else "the data's own columns")
+        return str(value)
+
+    said = f"You set {edit.key} to {shown(edit.value)} (it was {shown(was)})"
+    if not note:
+        return [said + "."]
+    joined = f"{said}: {note}."
+    first = note if note.startswith("w[") else note[0].upper() + note[1:]  # w[0] is a name: never W[0]
+    return [joined] if len(joined) <= WIDTH else [said + ".", first + "."]
+
+
 def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[str]:
     """What the last phase did, with its formula written out in the actual numbers.
 
@@ -736,6 +752,9 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
             lines.append(f"You set w = {_m(last.value)}, so the model is y′ = {_m(last.value)}·x.")
         else:
             lines.append(f"You set {param_name(trainer, last.param)} = {_m(last.value)}; the others stay.")
+        lines.append("Next, forward propagation with it: compute y′ for every row.")
+    elif isinstance(last, Edit):
+        lines += edit_text(last, trainer.edited_from, trainer.edit_note)
         lines.append("Next, forward propagation with it: compute y′ for every row.")
     elif isinstance(last, Reset):
         first = f": w = {_m(ref.get(trainer.params))}" if plain else ""

@@ -768,3 +768,22 @@ def test_the_parameters_table_shows_the_optimisers_state_beside_the_gradient():
             v = c.beta2 * (1 - c.beta2) * g1**2 + (1 - c.beta2) * g2**2
             assert row[3:5] == [fmt(m), fmt(v)]
         assert row[-1] == fmt(t.params.weights[0][0, 0])  # the new value, as before
+
+
+def test_an_edit_is_explained_with_its_old_value_and_what_it_kept():
+    t = load("hidden").trainer()
+    ref = ParamRef("w", 0, (0, 0))
+    t.edit("hidden", "3")
+    assert explain(t, ref)[:2] == [
+        "You set hidden to 3 (it was 2).",
+        "w[0] 4×2 → 4×3 (4×2 kept), w[1] 2×1 → 3×1 (2×1 kept).",
+    ]
+    t.edit("activation", "relu")
+    assert explain(t, ref) == [
+        "You set activation to relu (it was tanh): every weight kept.",
+        "Next, forward propagation with it: compute y′ for every row.",
+    ]
+    t.edit("hidden", "")
+    assert explain(t, ref)[0] == "You set hidden to none (it was 3): w[0] (4×1) drawn anew."
+    t.undo()
+    assert explain(t, ref)[0] == "You set activation to relu (it was tanh): every weight kept."

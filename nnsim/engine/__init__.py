@@ -5,13 +5,14 @@
 - ``phases``: the phases of a step, why training stops, and ``update`` (w ← w − lr·g), with
   ``momentum_update`` and ``adam_update`` beside it
 - ``actions``: every change to a run as a JSON-serialisable record
+- ``edits``: the settings an Edit record changes live, their checks, and which weights they keep
 - ``history``: the records so far, undo and redo
 - ``probe``: nudge a parameter and watch the loss
 - ``metrics``: a classifier's confusion matrix
 - ``trainer``: one run, phase by phase
 """
 
-from . import actions
+from . import actions, edits
 from .functions import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 from .metrics import confusion
 from .network import INIT_SCHEMES, Architecture, ParamRef, Params, param_refs
@@ -64,6 +65,7 @@ __all__ = [
     "TrainingStopped",
     "UpdateResult",
     "actions",
+    "edits",
     "adam_corrected",
     "adam_update",
     "confusion",

@@ -85,11 +85,26 @@ class Reset:
     kind: ClassVar[str] = "reset"
 
 
-Action = Guess | Forward | Loss | Backward | Update | SetLearningRate | Probe | SetParam | Reset
+@dataclass(frozen=True)
+class Edit:
+    """Change one setting of the network or the training (``edits.SETTINGS``), its value as text.
+
+    ``Edit("hidden", "4,2")``, ``Edit("activation", "relu")``, ``Edit("optimizer", "adam")``,
+    ``Edit("l2", "0.001")``: only what the setting touches is drawn anew; the step starts again
+    from forward.
+    """
+
+    kind: ClassVar[str] = "edit"
+    key: str
+    value: str
+
+
+Action = Guess | Forward | Loss | Backward | Update | SetLearningRate | Probe | SetParam | Reset | Edit
 PHASE_ACTIONS = (Forward, Loss, Backward, Update)
 BY_KIND: dict[str, type[Action]] = {
-    cls.kind: cls for cls in (Guess, Forward, Loss, Backward, Update, SetLearningRate, Probe, SetParam, Reset)
+    cls.kind: cls for cls in (Guess, Forward, Loss, Backward, Update, SetLearningRate, Probe, SetParam, Reset, Edit)
 }
+MAX_STR = 1000  # characters of a text field
 
 
 def to_json(action: Action) -> dict[str, Any]:
@@ -138,6 +153,10 @@ def _field(kind: str, name: str, type_name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"{where}: expected a finite number, got {value!r}")
         return float(value)
+    if type_name == "str":
+        if not isinstance(value, str) or len(value) > MAX_STR:
+            raise ValueError(f"{where}: expected a string of at most {MAX_STR} characters, got {str(value)[:40]!r}")
+        return value
     if type_name == "ParamRef":
         ok = isinstance(value, dict) and value.get("kind") in ("w", "b") and isinstance(value.get("index"), list)
         layer = value.get("layer") if isinstance(value, dict) else None

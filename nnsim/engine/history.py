@@ -8,11 +8,12 @@ records, one loss per loss phase, and a checkpoint every ``checkpoint_every`` st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .actions import Action
-from .network import Params
+from .network import Architecture, Params
 from .phases import OptimizerState, Score
 
 
@@ -29,6 +30,9 @@ class Checkpoint:
     run_start: int
     learning_rate: float
     optimizer: OptimizerState = None
+    arch: Architecture | None = None  # the set-up then (edits change it); None: the scenario's
+    config: Any = None  # the trainer's Config then (trainer.py imports this module)
+    data: Any = None  # (training rows, held-out rows) with their inputs then (edited features); None: the scenario's
 
 
 CHECKPOINT_EVERY = 16  # steps between checkpoints: undo replays at most this many steps

@@ -9,8 +9,9 @@ through it, and a run rebuilt elsewhere from the same scenario and records is bi
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from .actions import (
     PHASE_ACTIONS,
     Action,
     Backward,
+    Edit,
     Forward,
     Guess,
     Loss,
@@ -28,7 +30,9 @@ from .actions import (
     Update,
 )
 from .actions import Probe as ProbeRecord
+from .edits import carried, carried_inputs, carried_zeros, edited, featured, kept_text, value_text
 from .functions import LOSSES, penalty, penalty_gradient
+from .functions import Loss as LossFunction
 from .history import CHECKPOINT_EVERY, Checkpoint, History
 from .network import Architecture, ForwardPass, Gradients, ParamRef, Params, backward, forward, init_params, param_refs
 from .phases import (
@@ -55,12 +59,17 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Dataset:
-    """Inputs x (one row per sample) and targets y, with their column names."""
+    """Inputs x (one row per sample) and targets y, with their column names.
+
+    ``source`` is the data's own input columns (names, values) when x holds derived inputs
+    computed from them (``[data] features``); None when x is the data's own columns.
+    """
 
     inputs: tuple[str, ...]
     targets: tuple[str, ...]
     x: Array
     y: Array
+    source: tuple[tuple[str, ...], Array] | None = None
 
     def __post_init__(self) -> None:
         # row-major float arrays: every step multiplies x by the first weight matrix
@@ -72,7 +81,8 @@ class Dataset:
 
     def take(self, rows: Array) -> Dataset:
         """The rows ``rows`` (indices, in that order) as a dataset of their own."""
-        return Dataset(self.inputs, self.targets, self.x[rows], self.y[rows])
+        source = None if self.source is None else (self.source[0], self.source[1][rows])
+        return Dataset(self.inputs, self.targets, self.x[rows], self.y[rows], source)
 
     def split(self, fraction: float, seed: int) -> tuple[Dataset, Dataset | None]:
         """(training rows, held-out rows): a seeded share ``fraction`` of the rows held out for testing.
@@ -145,6 +155,10 @@ class _State:
     """Everything an action changes, with the results of the current step's phases."""
 
     learning_rate: float
+    arch: Architecture
+    config: Config
+    data: Dataset
+    test: Dataset | None
     params: Params = field(default_factory=lambda: Params([], None))
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     cursor: int = 0
@@ -160,6 +174,13 @@ class _State:
     stop: Stop | None = None
     probe: Probe | None = None
     optimizer: OptimizerState = None
+    note: str | None = None  # what the last action (an edit) kept and drew anew, until the next action
+    was: str | None = None  # the edited setting's value before it
+
+
+@functools.lru_cache(maxsize=16)
+def _refs_of(arch: Architecture) -> frozenset[ParamRef]:
+    return frozenset(param_refs(arch))
 
 
 class Trainer:
@@ -175,26 +196,62 @@ class Trainer:
         test: Dataset | None = None,
         resume: Resume | None = None,
     ) -> None:
-        self.arch = arch
-        self.data = data
-        self.test_data = test
         sets = [data] if test is None else [data, test]
-        # accuracy is reported when the outputs are classes: softmax or sigmoid outputs and 0/1 targets
-        self.classifies = arch.output in ("softmax", "sigmoid") and all(d.classes() for d in sets)
-        self.config = config
-        name = "binary_cross_entropy" if config.loss == "cross_entropy" and arch.output == "sigmoid" else config.loss
-        self.loss_fn = LOSSES[name]
+        self._targets_are_classes = all(d.classes() for d in sets)
+        # the scenario's set-up: a run starts (and Reset goes back) there
+        self._arch0, self._config0, self._data0, self._test0 = arch, config, data, test
         self._initial = initial
         self._resume = resume if initial is not None else None
         self._all_rows = np.arange(len(data))
-        self._refs = frozenset(param_refs(arch))
         self.history = History(checkpoint_every)
-        self.s = _State(config.learning_rate)
+        self.s = _State(config.learning_rate, arch, config, data, test)
         self.apply(self.first_guess())
 
     def first_guess(self) -> Guess:
         """The record every run starts with: the scenario's own weights, or a guess from its seed."""
-        return Guess(self.config.seed, self._initial is not None)
+        return Guess(self._config0.seed, self._initial is not None)
+
+    # ----- the set-up: the scenario's, as edits (actions.Edit) have changed it ---------------
+    @property
+    def arch(self) -> Architecture:
+        """The network's shape now (an edit changes it; undo, redo and replay bring it back)."""
+        return self.s.arch
+
+    @property
+    def config(self) -> Config:
+        """How training goes now (an edit changes it; undo, redo and replay bring it back)."""
+        return self.s.config
+
+    @property
+    def data(self) -> Dataset:
+        """The training rows, their inputs as the network sees them now (an edit of the features changes them)."""
+        return self.s.data
+
+    @property
+    def test_data(self) -> Dataset | None:
+        """The held-out rows (None without a test fraction), their inputs as the network sees them now."""
+        return self.s.test
+
+    @property
+    def classifies(self) -> bool:
+        """Whether accuracy is reported: softmax or sigmoid outputs and 0/1 targets."""
+        return self.s.arch.output in ("softmax", "sigmoid") and self._targets_are_classes
+
+    @property
+    def loss_fn(self) -> LossFunction:
+        """The loss: cross_entropy on a sigmoid output is the binary cross-entropy."""
+        loss = self.s.config.loss
+        return LOSSES["binary_cross_entropy" if loss == "cross_entropy" and self.s.arch.output == "sigmoid" else loss]
+
+    @property
+    def edit_note(self) -> str | None:
+        """What the last action, when it was an edit, kept and drew anew (for the screen), else None."""
+        return self.s.note
+
+    @property
+    def edited_from(self) -> str | None:
+        """The edited setting's value before the last action, when that was an edit (as its text), else None."""
+        return self.s.was
 
     # ----- what the screen reads -------------------------------------------------------------
     @property
@@ -318,8 +375,14 @@ class Trainer:
         self.apply(SetParam(ref, value))
 
     def reset(self) -> None:
-        """Back to the scenario's first guess and learning rate (undoable)."""
+        """Back to the scenario's set-up, first guess and learning rate (undoable)."""
         self.apply(Reset())
+
+    def edit(self, key: str, value: str) -> str:
+        """Change one setting (edits.SETTINGS) to ``value``; return what was kept and drawn anew."""
+        self.apply(Edit(key, value))
+        assert self.s.note is not None
+        return self.s.note
 
     def probe(self, ref: ParamRef, epsilon: float | None = None) -> Probe:
         """Nudge one parameter by ±ε and watch the loss: the slope without calculus."""
@@ -373,11 +436,15 @@ class Trainer:
             if not (np.isfinite(action.value) and action.value > 0):
                 raise ValueError(f"learning rate must be a number > 0, got {action.value}")
         elif isinstance(action, (ProbeRecord, SetParam)):
-            if action.param not in self._refs:
+            if action.param not in _refs_of(self.arch):
                 raise ValueError(f"no parameter {action.param.label()} in a {self.arch.sizes} network")
             number = action.epsilon if isinstance(action, ProbeRecord) else action.value
             if not np.isfinite(number) or (isinstance(action, ProbeRecord) and number <= 0):
                 raise ValueError(f"{action.kind}: expected a finite number, got {number}")
+        elif isinstance(action, Edit) and action.key == "features":
+            featured(action.value, self.data, self.test_data)
+        elif isinstance(action, Edit):
+            edited(action.key, action.value, self.arch, self.config, len(self.data))
         elif isinstance(action, Guess) and action.seed < 0:
             raise ValueError(f"a seed is a whole number >= 0, got {action.seed}")
 
@@ -402,7 +469,7 @@ class Trainer:
         clone = Trainer.__new__(Trainer)
         clone.__dict__.update(self.__dict__)
         clone.history = History(self.checkpoint_every)
-        clone.s = _State(self.config.learning_rate)
+        clone.s = self._start()
         return clone
 
     def rebuilt(self, records: Iterable[Action]) -> Trainer:
@@ -455,16 +522,31 @@ class Trainer:
         if checkpoint is not None:
             self._load(checkpoint)
         else:
-            self.s = _State(self.config.learning_rate)
+            self.s = self._start()
         for action in self.history.records[start:n]:
             self._carry_out(action)
+
+    def _start(self) -> _State:
+        """The state before the first record: the scenario's set-up."""
+        return _State(self._config0.learning_rate, self._arch0, self._config0, self._data0, self._test0)
 
     def _save(self) -> Checkpoint:
         s = self.s
         order = None if s.order is None else s.order.copy()
         rng_state = dict(copy.deepcopy(s.rng.bit_generator.state))
         return Checkpoint(
-            s.params.copy(), rng_state, s.cursor, order, s.step, s.seed, s.run_start, s.learning_rate, s.optimizer
+            s.params.copy(),
+            rng_state,
+            s.cursor,
+            order,
+            s.step,
+            s.seed,
+            s.run_start,
+            s.learning_rate,
+            s.optimizer,
+            s.arch,
+            s.config,
+            (s.data, s.test),
         )
 
     def _load(self, c: Checkpoint) -> None:
@@ -472,36 +554,126 @@ class Trainer:
         rng.bit_generator.state = copy.deepcopy(c.rng_state)
         order = None if c.order is None else c.order.copy()
         done = Phase.UPDATE if c.step else Phase.GUESS
-        self.s = _State(c.learning_rate, c.params.copy(), rng, c.cursor, order, c.step, c.seed, c.run_start, done)
+        arch, config = c.arch or self._arch0, c.config or self._config0
+        data, test = c.data or (self._data0, self._test0)
+        self.s = _State(
+            c.learning_rate,
+            arch,
+            config,
+            data,
+            test,
+            c.params.copy(),
+            rng,
+            c.cursor,
+            order,
+            c.step,
+            c.seed,
+            c.run_start,
+            done,
+        )
         self.s.optimizer = c.optimizer  # never changed in place: every update makes new arrays
 
     def _carry_out(self, action: Action) -> None:
         if isinstance(action, Forward) and self.history.wants_checkpoint(self.s.step):
             self.history.checkpoints[self.history.pos] = self._save()
-        self.s.probe = None
+        self.s.probe = self.s.note = self.s.was = None
         with np.errstate(all="ignore"):
             _DO[type(action)](self, action)
         self.history.pos += 1
 
     # ----- what each action does ------------------------------------------------------------
     def _do_guess(self, a: Guess) -> None:
+        """New parameters for the network as it is now (the scenario's own weights fit only its own shape)."""
         rng = np.random.default_rng(a.seed)
-        if a.initial and self._initial is not None:
+        s = self.s
+        arch, config = s.arch, s.config
+        own = a.initial and self._initial is not None and arch == self._arch0 and s.data is self._data0
+        if own:
+            assert self._initial is not None
             params = self._initial.copy()
         else:
-            params = init_params(self.arch, self.config.init, rng)
-        self.s = _State(self.s.learning_rate, params, rng, seed=a.seed, run_start=self.history.pos)
-        self.s.optimizer = zero_state(self.config.optimizer, params)
-        if a.initial and self._resume is not None:  # a saved run goes on where it was saved
+            params = init_params(arch, config.init, rng)
+        run_start = self.history.pos
+        self.s = _State(s.learning_rate, arch, config, s.data, s.test, params, rng, seed=a.seed, run_start=run_start)
+        self.s.optimizer = zero_state(config.optimizer, params)
+        if own and self._resume is not None:  # a saved run goes on where it was saved
             resume = self._resume
             self.s.step, self.s.optimizer, self.s.cursor = resume.step, resume.optimizer, resume.cursor
-            if self.s.step >= self.config.max_steps:
-                message = f"stopped after max_steps = {self.config.max_steps} steps"
+            if self.s.step >= config.max_steps:
+                message = f"stopped after max_steps = {config.max_steps} steps"
                 self.s.stop = Stop(StopReason.MAX_STEPS, self.s.step, message)
 
     def _do_reset(self, a: Reset) -> None:
+        self.s.arch, self.s.config, self.s.data, self.s.test = self._arch0, self._config0, self._data0, self._test0
         self._do_guess(self.first_guess())
-        self.s.learning_rate = self.config.learning_rate
+        self.s.learning_rate = self._config0.learning_rate
+
+    def _do_edit(self, a: Edit) -> None:
+        """One setting changed: only what it touches is drawn anew (from the run's rng), and the step starts again."""
+        s = self.s
+        if a.key == "features":
+            self._edit_features(a)
+        else:
+            self._edit_setting(a)
+        s.forward = s.loss = s.grads = s.update = s.stop = None
+        s.done = Phase.UPDATE if s.step else Phase.GUESS
+
+    def _edit_features(self, a: Edit) -> None:
+        """New inputs: the first layer keeps the row of every input that stays, by name, and draws the others."""
+        s = self.s
+        old = s.data.inputs
+        s.data, s.test = featured(a.value, s.data, s.test)
+        new = s.data.inputs
+        arch = replace(s.arch, sizes=(len(new), *s.arch.sizes[1:]))
+        fresh = init_params(replace(arch, sizes=arch.sizes[:2]), s.config.init, s.rng).weights[0]
+        params = s.params.copy()
+        params.weights[0] = carried_inputs(old, new, arch, params.weights[0], fresh)
+        state = s.optimizer
+        zeros = np.zeros_like(fresh)
+        if isinstance(state, Momentum):
+            velocity = state.velocity.copy()
+            velocity.weights[0] = carried_inputs(old, new, arch, velocity.weights[0], zeros)
+            state = Momentum(velocity)
+        elif isinstance(state, Adam):
+            m, v = state.m.copy(), state.v.copy()
+            m.weights[0] = carried_inputs(old, new, arch, m.weights[0], zeros)
+            v.weights[0] = carried_inputs(old, new, arch, v.weights[0], zeros)
+            state = Adam(m, v, state.t)
+        kept = [name for name in new if name in old]
+        drawn = [name for name in new if name not in old]
+        parts = [f"w[0] keeps the rows of {', '.join(kept)}"] if kept else []
+        parts += [f"new rows for {', '.join(drawn)} drawn"] if drawn else []
+        s.was = ", ".join(old)
+        s.arch, s.params, s.optimizer, s.note = arch, params, state, "; ".join(parts)
+
+    def _edit_setting(self, a: Edit) -> None:
+        s = self.s
+        old_arch, old_config = s.arch, s.config
+        arch, config = edited(a.key, a.value, old_arch, old_config, len(self.data))
+        s.arch, s.config = arch, config
+        params, state, note = s.params.copy(), s.optimizer, "every weight kept"
+        if arch.sizes != old_arch.sizes:
+            params = carried(old_arch, arch, s.params, config.init, s.rng)
+            state = _carried_state(old_arch, arch, s.optimizer)
+            note = kept_text(old_arch, arch)
+            if state is not None:
+                some = " kept" in note
+                note += "; the optimiser's state " + ("kept with them" if some else "starts at 0")
+        elif a.key == "init":
+            params = init_params(arch, config.init, s.rng)
+            state = zero_state(config.optimizer, params)
+            note = f"every weight drawn anew ({config.init}), biases 0" + (
+                "; the optimiser's state zeroed" if state else ""
+            )
+        elif a.key == "optimizer":
+            state = zero_state(config.optimizer, params)
+            note = "every weight kept; the optimiser's state " + ("starts at 0" if state else "dropped (sgd has none)")
+        elif a.key == "batch":
+            s.cursor, s.order = 0, None
+            note = "every weight kept; the rows start again from the first batch"
+        elif a.key in ("momentum", "beta1", "beta2", "adam_eps"):
+            note = "every weight and the optimiser's state kept"
+        s.params, s.optimizer, s.note, s.was = params, state, note, value_text(a.key, old_arch, old_config)
 
     def _do_set_learning_rate(self, a: SetLearningRate) -> None:
         self.s.learning_rate = a.value
@@ -667,6 +839,17 @@ _PHASE_ACTION: dict[Phase, type[Forward | Loss | Backward | Update]] = {
     Phase.BACKWARD: Backward,
     Phase.UPDATE: Update,
 }
+
+
+def _carried_state(old: Architecture, new: Architecture, state: OptimizerState) -> OptimizerState:
+    """The optimiser's state moved to a new shape: kept where the weights are kept, 0 for new ones."""
+    if isinstance(state, Momentum):
+        return Momentum(carried_zeros(old, new, state.velocity))
+    if isinstance(state, Adam):
+        return Adam(carried_zeros(old, new, state.m), carried_zeros(old, new, state.v), state.t)
+    return None
+
+
 _DO: dict[type, Callable[[Trainer, Any], None]] = {
     Guess: Trainer._do_guess,
     Forward: Trainer._do_forward,
@@ -677,4 +860,5 @@ _DO: dict[type, Callable[[Trainer, Any], None]] = {
     ProbeRecord: Trainer._do_probe,
     SetParam: Trainer._do_set_param,
     Reset: Trainer._do_reset,
+    Edit: Trainer._do_edit,
 }

@@ -361,11 +361,12 @@ class _Reader:
                 "[data] scale",
                 f"inputs times scale reach {biggest:.3g}, more than {MAX_VALUE_TEXT} (expected a smaller scale)",
             )
+        source = (tuple(map(visible, inputs)), x)  # what derived inputs are computed from, here or live
         if "features" in d:
             raw = dict(zip(inputs, x.T))
             inputs = self.value(d, "data", "features")
             x = self.features(inputs, raw)
-        return Dataset(tuple(map(visible, inputs)), tuple(map(visible, targets)), x, y)
+        return Dataset(tuple(map(visible, inputs)), tuple(map(visible, targets)), x, y, source)
 
     def features(self, features: tuple[str, ...], columns: dict[str, np.ndarray]) -> np.ndarray:
         """The derived inputs, one column each, computed from the input columns."""

@@ -60,7 +60,7 @@ class Action:
     """Who binds the keys: "app" (NNSimApp), "help" (HelpScreen), "picker" (ScenarioPicker),
     "optionlist" (Textual's OptionList and Input),
     "params" (ParamsTable), "table" (GridTable), "network" (TopologyPane), "number" (NumberInput),
-    "filename" (FileNameInput), "confirm" (Confirm),
+    "filename" (FileNameInput), "confirm" (Confirm), "settings" (SettingsScreen),
     "screen" (Textual's Screen) or "textual" (Textual's App)."""
     phase: str | None = None
     """The training phase the action runs through, for "press f (or space)" hints."""
@@ -182,6 +182,14 @@ ACTIONS: tuple[Action, ...] = (
         does="type a value for the parameter",
         palette="Type a value for the selected parameter",
         trains=True,
+    ),
+    Action(
+        "settings",
+        ("n",),
+        label="Set",
+        help="settings: layers, activations, loss, optimiser, l2",
+        does="edit the settings",
+        palette="Edit the settings: layers, activations, loss, optimiser, regularisation",
     ),
     Action(
         "reset",
@@ -370,6 +378,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("yes", ("y",), label="Yes", help=None, does="overwrite the file", footer=False, scope="confirm"),
     Action("no", ("n", "escape"), label="No", help=None, does="keep the file", footer=False, scope="confirm"),
     Action("select", ("enter",), label="Open", help=None, does="open", footer=False, scope="optionlist"),
+    Action("back", ("escape",), label="Back", help=None, does="go back", footer=False, scope="settings"),
+    Action("undo_edit", ("z",), label="Undo", help=None, does="undo", footer=False, scope="settings"),
+    Action("redo_edit", ("y",), label="Redo", help=None, does="redo", footer=False, scope="settings"),
 )
 
 BY_ID = {a.id: a for a in ACTIONS}

@@ -27,7 +27,7 @@ from textual.worker import get_current_worker
 
 from .. import GUEST_ENV
 from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, param_refs
-from ..engine.actions import Action, SetLearningRate, SetParam
+from ..engine.actions import Action, Edit, SetLearningRate, SetParam
 from ..export import export
 from ..present import fmt
 from ..scenario import Scenario, ScenarioError, from_wire, shipped
@@ -50,6 +50,7 @@ from .components.model import ModelPane
 from .components.palette import Palette
 from .components.panes import ExplanationPane, LossPane, StatusBar, TopologyPane
 from .components.screens import HelpScreen, NumberInput, ScenarioPicker, load_for
+from .components.settings import SettingsScreen
 from .components.tables import ParamsPane, SamplesPane
 from .components.tabs import PaneTabs
 from .follow import Follow, common_prefix, link_from_env, param_from_json, param_json
@@ -175,6 +176,7 @@ class NNSimApp(App[None]):
         self.scenario = scenario
         self.trainer: Trainer = scenario.trainer()
         self.refs: list[ParamRef] = param_refs(scenario.arch)
+        self._refs_arch = scenario.arch  # the network self.refs lists
         self.keys = keys
         self.export_dir = export_dir or Path.cwd()
         self._speed_shown_until = 0.0  # time.monotonic() until which the status line shows a new speed
@@ -361,6 +363,10 @@ class NNSimApp(App[None]):
     def refresh_view(self) -> None:
         """Show the engine's state in every pane."""
         t = self.trainer
+        if t.arch != self._refs_arch:  # an edit of the network, or its undo
+            self.refs, self._refs_arch = param_refs(t.arch), t.arch
+            self.set_reactive(NNSimApp.selected_param, min(self.selected_param, len(self.refs) - 1))
+            self._deep()
         if self.selected_sample >= len(t.data):
             self.selected_sample = 0
         self._choose_param()
@@ -581,6 +587,30 @@ class NNSimApp(App[None]):
                 self.refresh_view()
 
         self.push_screen(NumberInput(title, prompt, now, refused), typed)
+
+    def action_settings(self) -> None:
+        """n: the settings screen; each change there is one record applied by apply_record."""
+        self.playing = False
+        self.push_screen(SettingsScreen(lambda: self.trainer, self.apply_record))
+
+    def apply_record(self, record: Action) -> str | None:
+        """Apply a record made on a screen (an edit): None, or the engine's reason for refusing it.
+
+        Every pane shows the new set-up at once and a notice says what the edit kept and drew anew.
+        """
+        try:
+            self.trainer.check(record)
+        except ValueError as e:
+            return str(e)
+        self.trainer.apply(record)
+        self._fit_tables_anew()
+        self.refresh_view()
+        note = self.trainer.edit_note
+        if note is not None and isinstance(record, Edit):
+            self.notify(
+                (note if note.startswith("w[") else note[0].upper() + note[1:]) + ".", title=f"{record.key} set"
+            )
+        return None
 
     def action_reset(self) -> None:
         """r: back to the scenario's starting parameters and learning rate, step 0 (undoable)."""

@@ -401,3 +401,19 @@ def test_an_exception_from_progress_stops_the_export_and_removes_its_files(tmp_p
     with pytest.raises(Cancelled):
         export(trained("y4x", 8), "y4x", tmp_path, progress=progress)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_after_an_edit_of_the_network_s_shape_the_steps_start_from_the_edit(tmp_path):
+    trainer = trained("hidden", 3)
+    trainer.edit("hidden", "3")  # 13 parameters become 19: the earlier steps would not fit the columns
+    trainer.run(2)
+    trainer.edit("activation", "relu")  # the same shapes: its steps stay
+    trainer.run(1)
+    csv_path, json_path = export(trainer, "hidden", tmp_path)
+    rows = read_csv(csv_path)
+    n = 4 * 3 + 3 + 3 * 1 + 1
+    assert all(len(row) == 3 + 2 * n for row in rows)
+    data = strict_json(json_path)
+    assert [s["step"] for s in data["steps"]] == [4, 5, 6] and len(data["start"]) == n
+    assert {"action": "edit", "key": "hidden", "value": "3"} in data["actions"]
+    assert_same_run(rebuilt_from(data, "hidden"), trainer)

@@ -31,6 +31,8 @@ def busy_run(name: str):
     t.update()
     t.set_param(refs[0], 0.25)
     t.run(steps=2)
+    t.edit("l2", "0.001")  # an edit of the set-up (test_edits.py has every kind)
+    t.run(steps=1)
     t.guess(seed=11)
     t.run(steps=2)
     t.reset()
@@ -68,6 +70,7 @@ def test_every_record_kind_round_trips_through_json():
         actions.Probe(ParamRef("b", 1, (2,)), 1e-4),
         actions.SetParam(ParamRef("w", 0, (3, 1)), -1 / 3),
         actions.Reset(),
+        actions.Edit("hidden", "4,2"),
     ]
     assert {type(r) for r in records} == set(actions.BY_KIND.values())
     for r in records:

@@ -45,6 +45,10 @@ class TestScreens:
     def test_help(self, snap_compare, tmp_path):
         assert snap_compare(make_app("y4x", tmp_path), press=["question_mark"], terminal_size=SMALL)
 
+    def test_settings(self, snap_compare, tmp_path):
+        """The settings screen (n) fits 80×24: every setting with its value, the first highlighted."""
+        assert snap_compare(make_app("hidden", tmp_path), press=["n"], terminal_size=SMALL)
+
     def test_scenario_picker(self, snap_compare, tmp_path):
         assert snap_compare(make_app("y4x", tmp_path), press=["o"], terminal_size=(100, 30))
 

@@ -331,7 +331,7 @@ def _lowest_between(trainer: Trainer, ref: ParamRef, a: float, b: float) -> tupl
     """The lowest loss between a and b, by golden-section search on the engine's loss (the one weight
     moved, on the probe's rows), down to a millionth of the weight's size; kept for the same rows."""
     rows = trainer.probe_rows()
-    key = (id(trainer.data), trainer.config, rows.tobytes(), a, b)
+    key = (id(trainer.data), trainer.arch, trainer.config, rows.tobytes(), a, b)
     kept = _LOWEST.get(key)
     if kept is not None and kept[0] is trainer.data:
         return kept[1]
