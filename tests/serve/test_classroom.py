@@ -3,6 +3,7 @@ against the real server and real app processes: a presenter and followers."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -241,3 +242,25 @@ async def test_a_followers_megabyte_reaches_its_own_app_whole(start, presenter_k
         process.stdin.write(data)
         digest = hashlib.sha256(b"a" + data).hexdigest()
         await read_until(process, f"count {1 + len(data)} {digest}".encode(), seen, timeout=60)
+
+
+async def test_followers_follow_the_presenters_settings(start, presenter_key):
+    """An edit from the settings screen (n) is an action record like the others: followers redraw the network."""
+    server = await classroom(start, presenter_key)
+    key, _ = presenter_key
+    async with await connect(server, key) as pc, await connect(server) as c1:
+        presenter = await Terminal.open(pc, 100, 30)
+        follower = await Terminal.open(c1, 80, 24)
+        await follower.wait_for("following", "4 → 2 → 1")
+        presenter.press("n")
+        await presenter.wait_for("Settings")
+        presenter.press("\x1b[B\r")  # down to hidden, enter: its text box
+        await presenter.wait_for("enter to set")
+        for key in ("\x1b[F", "\x7f", "3", "\r"):  # end, delete the 2, 3, enter: typed as a person types
+            presenter.press(key)
+            await asyncio.sleep(0.2)
+        await follower.wait_for("4 → 3 → 1", "following")
+        presenter.press("\x1b")
+        await presenter.wait_for("4 → 3 → 1")
+        presenter.press("z")  # undo the edit: followers too
+        await follower.wait_for("4 → 2 → 1", "following")
