@@ -121,7 +121,7 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
             box.border_subtitle = f"{keys_of('select')} to open · {keys_of('dismiss_none')} to cancel"
             yield OptionList(*options, id="picker-list")
             if self.allowed is not None:
-                yield Label(GUEST_OPEN)
+                yield Static(GUEST_OPEN, id="picker-guest")  # a Static: it wraps on a small terminal
             else:
                 yield Label("or a scenario file:")
                 yield Input(placeholder="path/to/scenario.toml", id="picker-path", compact=True)
