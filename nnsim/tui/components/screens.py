@@ -112,7 +112,7 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
         listed = shipped() if self.allowed is None else self.allowed
         for name, path in listed.items():
             try:
-                desc = load(path).description
+                desc = load(name if self.allowed is None else path).description
             except ScenarioError as e:
                 desc = str(e)
             options.append(Option(Text.assemble((visible(name), "bold"), "  ", (visible(desc), "dim")), id=name))
