@@ -7,6 +7,11 @@ __version__ = "0.1.0"
 # Set (to "1") in every served session's process: the app then opens only the shipped scenarios
 # and writes no files on the presenter's machine.
 GUEST_ENV = "NNSIM_GUEST"
+# Set with it by the same child process, from what the presenter gave `nnsim serve` (never from a
+# client): the scenario files a guest may open besides the shipped ones (a JSON list of paths),
+# and the folder a guest's export writes into (`--export-dir`; unset: export is refused).
+GUEST_SCENARIOS_ENV = "NNSIM_GUEST_SCENARIOS"
+GUEST_EXPORT_DIR_ENV = "NNSIM_GUEST_EXPORT_DIR"
 
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 

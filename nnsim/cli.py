@@ -171,7 +171,12 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("-o", "--output", required=True, metavar="FILE.svg", help="where to write the SVG")
     shot.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     serve = sub.add_parser("serve", help="serve the app over SSH (--ssh) or to a browser (--web)")
-    serve.add_argument("scenario", nargs="?", default="y4x", help="the scenario each new session opens (default y4x)")
+    serve.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help="what sessions may open besides the shipped scenarios; each new session opens the first (default y4x)",
+    )
     how = serve.add_mutually_exclusive_group()
     how.add_argument("--ssh", action="store_true", help="a built-in SSH server: each connection gets its own nnsim")
     how.add_argument("--web", action="store_true", help="serve in a browser through textual-serve")
@@ -203,6 +208,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         default=None,
         help="--ssh --follow: the presenters' public keys (an authorized_keys file)",
+    )
+    serve.add_argument(
+        "--export-dir",
+        metavar="DIR",
+        default=None,
+        help="--ssh: sessions' exports (x, X) are written here, each under its own names (default: export is off)",
     )
     serve.add_argument(
         "--idle-timeout",
@@ -510,7 +521,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError("serve --ssh --follow: say who presents with --presenter-key FILE (their public keys)")
     if args.presenter_key and not args.follow:
         raise UsageError("serve --ssh: --presenter-key is for --follow")
-    scenario = load(args.scenario)  # fail now, not in every session
+    if args.web and args.export_dir:
+        raise UsageError("serve: --export-dir is for --ssh (a browser's export is a download: nothing is written here)")
+    loaded = [load(name) for name in args.scenarios or ["y4x"]]  # fail now, not in every session
+    scenario, others = loaded[0], [s.path for s in loaded[1:]]
     from . import serve
 
     try:
@@ -518,6 +532,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             keys = Path(args.authorized_keys).expanduser() if args.authorized_keys else None
             serve.serve_ssh(
                 scenario.path,
+                scenarios=others,
+                export_dir=Path(args.export_dir).expanduser() if args.export_dir else None,
                 host=args.host,
                 port=args.port,
                 open=args.open,
@@ -530,6 +546,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         else:
             serve.serve_web(
                 scenario.path,
+                scenarios=others,
                 name=scenario.name,
                 host=args.host,
                 port=args.port,

@@ -1,4 +1,5 @@
-"""Export a run to two new files, ``nnsim-NAME-K.csv`` and ``nnsim-NAME-K.json``, never overwriting anything.
+"""Export a run to two new files, ``nnsim-NAME-K.csv`` and ``nnsim-NAME-K.json``, never overwriting anything
+(or, for a browser's download, to two texts: ``export_text``).
 
 The CSV is for a spreadsheet: per step its loss, learning rate, every parameter's new value and
 gradient, each number with 10 significant digits (so a digits run fits in 19 MB; a check of
@@ -18,6 +19,7 @@ worker thread while the screen keeps the trainer.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -138,6 +140,7 @@ def export(
     *,
     per_sample: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    tag: str = "",
 ) -> tuple[Path, Path]:
     """Write the run since the last guess to new files in ``directory``; return their paths (CSV, JSON).
 
@@ -147,40 +150,14 @@ def export(
     ``per_sample`` adds each step's gradient, new values, batch rows and the network's outputs to
     the JSON. ``progress(done, total)`` is called now and then (at least every 50 steps or 1% of
     them) from the calling thread; an exception it raises stops the export. A file that cannot be
-    written raises OSError. Whatever stops an export, its two files are removed.
+    written raises OSError. Whatever stops an export, its two files are removed. ``tag`` (a served
+    session's "s3") goes into the names after the scenario's: ``nnsim-y4x-s3-1.csv``.
     """
-    total = trainer.step_count
-    every = max(1, min(50, total // 100))
-    csv_path, json_path, csv_file, json_file = _new_files(Path(directory), safe_name(name))
+    stem = safe_name(name) + (f"-{safe_name(tag)}" if tag else "")
+    csv_path, json_path, csv_file, json_file = _new_files(Path(directory), stem)
     try:
         with csv_file, json_file:
-            if progress is not None:
-                progress(0, total)
-            out = _Writer(csv_file, json_file, name, labels(trainer))
-            replayed: Trainer | None = None
-            for replayed in trainer.replay():
-                if replayed.arch.shapes() != trainer.arch.shapes():
-                    continue  # steps before an edit of the network's shape (n) have other columns: not exported
-                up, loss = replayed.update_result, replayed.loss_result
-                assert up is not None and loss is not None
-                if out.steps == 0:
-                    out.start(flat(up.old.weights, up.old.biases))
-                extra = None
-                if per_sample:
-                    fp = replayed.forward_pass
-                    assert fp is not None
-                    extra = {"rows": fp.rows.tolist(), "outputs": nested(fp.output)}
-                gradient, new = flat(up.grads.weights, up.grads.biases), flat(up.new.weights, up.new.biases)
-                out.step(replayed.step_count, loss.total, up.learning_rate, gradient, new, extra)
-                if progress is not None and (out.steps % every == 0 or out.steps == total):
-                    progress(out.steps, total)
-            if out.steps == 0:
-                out.start(flat(trainer.params.weights, trainer.params.biases))
-                replayed = trainer
-            assert replayed is not None
-            # the replayed copy has applied every record the replay took: its state and its records agree
-            final = flat(replayed.params.weights, replayed.params.biases)
-            out.end(stop_record(replayed, requested=False), final, replayed.actions())
+            write(trainer, name, csv_file, json_file, per_sample=per_sample, progress=progress)
     except BaseException:
         for path in (csv_path, json_path):
             try:
@@ -189,3 +166,57 @@ def export(
                 pass
         raise
     return csv_path, json_path
+
+
+def export_text(
+    trainer: Trainer,
+    name: str,
+    *,
+    per_sample: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[str, str]:
+    """What ``export`` writes into its two files, as text (CSV, JSON): for a download, no file made."""
+    csv_file, json_file = io.StringIO(newline=""), io.StringIO(newline="")
+    write(trainer, name, csv_file, json_file, per_sample=per_sample, progress=progress)
+    return csv_file.getvalue(), json_file.getvalue()
+
+
+def write(
+    trainer: Trainer,
+    name: str,
+    csv_file: IO[str],
+    json_file: IO[str],
+    *,
+    per_sample: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Write the run since the last guess into ``csv_file`` and ``json_file`` (see ``export``)."""
+    total = trainer.step_count
+    every = max(1, min(50, total // 100))
+    if progress is not None:
+        progress(0, total)
+    out = _Writer(csv_file, json_file, name, labels(trainer))
+    replayed: Trainer | None = None
+    for replayed in trainer.replay():
+        if replayed.arch.shapes() != trainer.arch.shapes():
+            continue  # steps before an edit of the network's shape (n) have other columns: not exported
+        up, loss = replayed.update_result, replayed.loss_result
+        assert up is not None and loss is not None
+        if out.steps == 0:
+            out.start(flat(up.old.weights, up.old.biases))
+        extra = None
+        if per_sample:
+            fp = replayed.forward_pass
+            assert fp is not None
+            extra = {"rows": fp.rows.tolist(), "outputs": nested(fp.output)}
+        gradient, new = flat(up.grads.weights, up.grads.biases), flat(up.new.weights, up.new.biases)
+        out.step(replayed.step_count, loss.total, up.learning_rate, gradient, new, extra)
+        if progress is not None and (out.steps % every == 0 or out.steps == total):
+            progress(out.steps, total)
+    if out.steps == 0:
+        out.start(flat(trainer.params.weights, trainer.params.biases))
+        replayed = trainer
+    assert replayed is not None
+    # the replayed copy has applied every record the replay took: its state and its records agree
+    final = flat(replayed.params.weights, replayed.params.biases)
+    out.end(stop_record(replayed, requested=False), final, replayed.actions())

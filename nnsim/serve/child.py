@@ -1,4 +1,7 @@
-"""What each served session runs: ``python -m nnsim.serve.child [--web] [nnsim arguments]``.
+"""What each served session runs: ``python -m nnsim.serve.child [--web] [--allow PATH]… [--export-dir DIR] ARGS``.
+
+ARGS are nnsim's own (the scenario to start on); the options before them are the guest's limits (see
+`guest_options`).
 
 Over SSH the server starts this process in a new session (no controlling terminal) with a fresh
 pseudo-terminal on stdin/stdout/stderr. Taking that pty as the controlling terminal is what lets
@@ -12,12 +15,13 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import json
 import os
 import signal
 import sys
 import termios
 
-from nnsim import GUEST_ENV
+from nnsim import GUEST_ENV, GUEST_EXPORT_DIR_ENV, GUEST_SCENARIOS_ENV
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -43,10 +47,29 @@ def end_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+def guest_options(args: list[str]) -> tuple[bool, list[str], str | None, list[str]]:
+    """The child's own options, before nnsim's arguments: (--web, each --allow PATH, --export-dir DIR, the rest).
+
+    ``--allow PATH`` (repeated): a scenario file the presenter named, which the session may open besides
+    the shipped ones; ``--export-dir DIR``: where the session's export writes (none: export is refused).
+    """
+    web, allowed, export_dir = False, [], None
+    while args:
+        if args[0] == "--web":
+            web, args = True, args[1:]
+        elif args[0] == "--allow" and len(args) > 1:
+            allowed.append(args[1])
+            args = args[2:]
+        elif args[0] == "--export-dir" and len(args) > 1:
+            export_dir, args = args[1], args[2:]
+        else:
+            break
+    return web, allowed, export_dir, args
+
+
 def main() -> int:
-    args = sys.argv[1:]
-    if args[:1] == ["--web"]:
-        args = args[1:]
+    web, allowed, export_dir, args = guest_options(sys.argv[1:])
+    if web:
         try:
             os.setsid()
         except OSError:  # already leads a session: nothing to do
@@ -57,9 +80,16 @@ def main() -> int:
             take_terminal()
         except OSError as e:
             sys.stderr.write(f"nnsim: cannot take the terminal ({e.strerror}); window changes will not reach the app\n")
-    # A served session is a guest on the presenter's machine: the app opens only the shipped
-    # scenarios and writes no files (nnsim/tui reads this; a client cannot set it, see PASSED_ENV).
+    # A served session is a guest on the presenter's machine: the app opens only the shipped scenarios
+    # and those the presenter named, and writes files only into --export-dir (nnsim/tui/guest.py reads
+    # these; each is set or removed here, whatever the server's own environment held, and a client
+    # cannot set any of them, see PASSED_ENV).
     os.environ[GUEST_ENV] = "1"
+    os.environ[GUEST_SCENARIOS_ENV] = json.dumps(allowed)
+    if export_dir is None or web:  # a browser's export is a download: never a file on the server
+        os.environ.pop(GUEST_EXPORT_DIR_ENV, None)
+    else:
+        os.environ[GUEST_EXPORT_DIR_ENV] = export_dir
     from nnsim.cli import main as nnsim
 
     return nnsim(args)

@@ -215,12 +215,19 @@ class Options:
     command: Sequence[str] | None = None  # what each session runs; None: nnsim on the scenario
     follow: bool = False  # a classroom: presenters (keys in presenter_keys) and followers
     presenter_keys: Path | None = None
+    scenarios: Sequence[Path] = ()  # what a session's open dialog offers besides the shipped ones
+    export_dir: Path | None = None  # where a session's export writes (None: export is refused)
 
     @property
     def child_argv(self) -> list[str]:
         if self.command is not None:
             return list(self.command)
-        return [sys.executable, "-m", "nnsim.serve.child", str(self.scenario)]
+        argv = [sys.executable, "-m", "nnsim.serve.child"]
+        for path in (self.scenario, *self.scenarios):
+            argv += ["--allow", str(path)]
+        if self.export_dir is not None:
+            argv += ["--export-dir", str(self.export_dir)]
+        return [*argv, str(self.scenario)]
 
     @property
     def keys_file(self) -> Path:
@@ -845,6 +852,8 @@ async def serve_forever(options: Options) -> None:
         )
     else:
         server.room.say(f"keys from {o.keys_file}")
+    if o.export_dir is not None:
+        server.room.say(f"exports go to {o.export_dir} (nnsim-SCENARIO-sN-K.csv and .json, N the session)")
     server.room.say(f"attendees connect with: ssh -p {server.port} {host_shown}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -24,7 +24,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +52,16 @@ TROUBLE_EVERY = 60.0
 log = logging.getLogger("nnsim.serve.web")
 
 
-def command(scenario: Path) -> str:
-    """The shell command textual-serve runs for each browser tab (``exec``: the app is the shell's own process)."""
-    return "exec " + shlex.join([sys.executable, "-m", "nnsim.serve.child", "--web", str(scenario)])
+def command(scenario: Path, scenarios: Sequence[Path] = ()) -> str:
+    """The shell command textual-serve runs for each browser tab (``exec``: the app is the shell's own process).
+
+    The tab may open `scenario`, `scenarios` and the shipped ones (see nnsim/serve/child.py); its
+    export is a download (textual-serve runs it with Textual's web driver), never a file here.
+    """
+    argv = [sys.executable, "-m", "nnsim.serve.child", "--web"]
+    for path in (scenario, *scenarios):
+        argv += ["--allow", str(path)]
+    return "exec " + shlex.join([*argv, str(scenario)])
 
 
 def clamp_size(width: object, height: object) -> tuple[int, int] | None:
@@ -313,6 +320,7 @@ def check_public_url(text: str) -> str:
 def serve(
     scenario: Path,
     *,
+    scenarios: Sequence[Path] = (),
     name: str,
     host: str,
     port: int,
@@ -324,7 +332,7 @@ def serve(
         public_url = check_public_url(public_url)
     _check_address(host, port)
     server = WebServer(
-        command(scenario),
+        command(scenario, scenarios),
         host=host,
         port=port,
         title=f"nnsim · {name}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import itertools
 import math
 import os
@@ -25,10 +26,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from .. import GUEST_ENV
 from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, param_refs
 from ..engine.actions import Action, Edit, SetLearningRate, SetParam
-from ..export import export
+from ..export import export, export_text, safe_name
 from ..present import fmt
 from ..scenario import Scenario, ScenarioError, from_wire, shipped
 from ..text import visible
@@ -55,6 +55,7 @@ from .components.tables import ParamsPane, SamplesPane
 from .components.tabs import PaneTabs
 from .follow import Follow, common_prefix, link_from_env, param_from_json, param_json
 from .gcfreeze import freeze_start_up
+from .guest import Guest
 from .messages import ParamSelected, SampleSelected
 from .saving import start_save
 from .svg import cells_in_place
@@ -65,7 +66,10 @@ MIN_WIDTH, MIN_HEIGHT = 60, 18
 LEFT, RIGHT = ("network", "samples", "params"), ("loss", "model")  # the panes of each column
 WIDE = (110, 32)  # from this size on every pane is on screen; below, they take turns (keys 1–5)
 NOT_IN_CLASS = "Not in a classroom: j and J are for nnsim serve --ssh --follow."
-GUEST_EXPORT = "This is a guest session: it writes no files on the presenter's machine."
+GUEST_EXPORT = (
+    "This is a guest session: export is off. The presenter can turn it on by starting the server "
+    "with --export-dir FOLDER."
+)
 
 
 @dataclass(frozen=True)
@@ -168,11 +172,15 @@ class NNSimApp(App[None]):
         return driver
 
     def __init__(
-        self, scenario: Scenario, keys: str = "", export_dir: Path | None = None, guest: bool | None = None
+        self, scenario: Scenario, keys: str = "", export_dir: Path | None = None, guest: bool | Guest | None = None
     ) -> None:
         super().__init__()
-        self.guest = os.environ.get(GUEST_ENV) == "1" if guest is None else guest
-        """A served session (SSH, browser): it opens only shipped scenarios and writes no files."""
+        if guest is None:  # what the serving child wrote down (nnsim/tui/guest.py), if served
+            guest = Guest.from_env()
+        self.sandbox: Guest | None = Guest() if guest is True else guest or None
+        """A served session's limits (None: the presenter's own app): which scenarios open, where export goes."""
+        self.guest = self.sandbox is not None
+        """A served session (SSH, browser): it opens only the listed scenarios and writes files only where allowed."""
         self.scenario = scenario
         self.trainer: Trainer = scenario.trainer()
         self.refs: list[ParamRef] = param_refs(scenario.arch)
@@ -736,12 +744,16 @@ class NNSimApp(App[None]):
             if scenario is not None:
                 self.show_scenario(scenario)
 
-        self.push_screen(ScenarioPicker(guest=self.guest), opened)
+        self.push_screen(ScenarioPicker(self._openable()), opened)
+
+    def _openable(self) -> dict[str, Path] | None:
+        """A guest's scenarios by name (see Guest.openable); None for the presenter's own app (any path)."""
+        return None if self.sandbox is None else self.sandbox.openable()
 
     def open_scenario(self, name: str) -> None:
         """Load a scenario by name or path and show it; a notification says why when it cannot be loaded."""
         try:
-            scenario = load_for(name, self.guest)
+            scenario = load_for(name, self._openable())
         except ScenarioError as e:
             self.notify(str(e), title="Cannot open scenario", severity="error")
             return
@@ -774,9 +786,16 @@ class NNSimApp(App[None]):
         self._start_export(per_sample=True)
 
     def _start_export(self, per_sample: bool) -> None:
-        if self.guest:
-            self.notify(GUEST_EXPORT, title="Not exported", severity="warning")
-            return
+        directory: Path | None = self.export_dir  # None: a download to the browser, no file written
+        tag = ""
+        if self.sandbox is not None:  # a served session
+            if self.is_web:
+                directory = None
+            elif self.sandbox.export_dir is None:
+                self.notify(GUEST_EXPORT, title="Not exported", severity="warning")
+                return
+            else:
+                directory, tag = self.sandbox.export_dir, self.sandbox.session
         if self.exporting is not None:
             self.notify("An export is already running: wait for it to finish.", severity="warning")
             return
@@ -787,11 +806,12 @@ class NNSimApp(App[None]):
         shared = (self.trainer.data, self.trainer.arch, self.trainer.config)
         snapshot = copy.deepcopy(self.trainer, {id(x): x for x in shared})
         self.exporting = (0, max(snapshot.step_count, 1))
-        self._export(snapshot, self.scenario.name, self.export_dir, per_sample)
+        self._export(snapshot, self.scenario.name, directory, per_sample, tag)
 
     @work(thread=True, exclusive=True, group="export")
-    def _export(self, trainer: Trainer, name: str, directory: Path, per_sample: bool) -> None:
-        """Write the export files in a thread, telling the screen how far it got."""
+    def _export(self, trainer: Trainer, name: str, directory: Path | None, per_sample: bool, tag: str = "") -> None:
+        """Write the export files in a thread (into `directory`, or as texts to deliver: None), telling the
+        screen how far it got."""
         worker = get_current_worker()
         shown = -1  # the last percentage shown: the screen hears of at most 101 steps of progress
 
@@ -802,8 +822,12 @@ class NNSimApp(App[None]):
                 shown = percent
                 self.call_from_thread(self._export_progressed, done, total)
 
+        if directory is None:
+            texts = export_text(trainer, name, per_sample=per_sample, progress=progress)
+            self.call_from_thread(self._export_deliver, name, *texts)
+            return
         try:
-            paths = export(trainer, name, directory, per_sample=per_sample, progress=progress)
+            paths = export(trainer, name, directory, per_sample=per_sample, progress=progress, tag=tag)
         except OSError as e:
             self.call_from_thread(self._export_done, None, f"Could not export: {e}")
         else:
@@ -819,7 +843,17 @@ class NNSimApp(App[None]):
             self.notify(error, title="Export failed", severity="error")
             return
         csv_path, json_path = paths
-        self.notify(f"Wrote {csv_path.name} and {json_path.name} in {csv_path.parent}", title="Exported")
+        # a guest is told the names only: where the presenter keeps them is the presenter's business
+        where = "the presenter's export folder" if self.guest else csv_path.parent
+        self.notify(f"Wrote {csv_path.name} and {json_path.name} in {where}", title="Exported")
+
+    def _export_deliver(self, name: str, csv_text: str, json_text: str) -> None:
+        """Send both texts to the browser as downloads (Textual's deliver_text; textual-serve serves them)."""
+        self.exporting = None
+        stem = f"nnsim-{safe_name(name)}"
+        for text, suffix, mime in ((csv_text, "csv", "text/csv"), (json_text, "json", "application/json")):
+            self.deliver_text(io.StringIO(text), save_filename=f"{stem}.{suffix}", mime_type=mime, encoding="utf-8")
+        self.notify(f"Sent {stem}.csv and {stem}.json to your browser as downloads", title="Exported")
 
     def watch_exporting(self) -> None:
         self._show_status()
@@ -930,7 +964,7 @@ class NNSimApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for name in shipped():
+        for name in self._openable() or shipped():
             shown = visible(name)
             yield SystemCommand(
                 f"Open scenario: {shown}", f"Load the {shown} scenario", lambda n=name: self.open_scenario(n)

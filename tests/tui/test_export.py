@@ -24,7 +24,7 @@ class FakeExport:
         self.release = threading.Event()
         self.fail = fail
 
-    def __call__(self, trainer, name, directory, *, per_sample=False, progress=None):
+    def __call__(self, trainer, name, directory, *, per_sample=False, progress=None, tag=""):
         total = trainer.step_count
         self.calls.append({"trainer": trainer, "steps": total, "name": name, "per_sample": per_sample})
         assert progress is not None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -77,35 +80,43 @@ COLUMN_HELP = (
 """One line for each column and symbol the tables and explanations use."""
 
 
-GUEST_OPEN = "This is a guest session: only the shipped scenarios open here."
+GUEST_OPEN = "This is a guest session: it opens only the scenarios listed here, no path on the presenter's machine."
 
 
-def load_for(name: str, guest: bool) -> Scenario:
-    """``load(name)``, except that a guest session opens only the shipped scenarios (ScenarioError)."""
-    if guest and name not in shipped():
+def load_for(name: str, allowed: Mapping[str, Path] | None) -> Scenario:
+    """``load(name)``; in a guest session (``allowed`` given: names → files) only a name listed there opens.
+
+    Anything else, a path above all, is refused with GUEST_OPEN before any file is looked at: the
+    same words whether the file exists or not.
+    """
+    if allowed is None:
+        return load(name)
+    if name not in allowed:
         raise ScenarioError(GUEST_OPEN)
-    return load(name)
+    return load(allowed[name])
 
 
 class ScenarioPicker(ModalScreen[Scenario | None]):
-    """Pick a shipped scenario or type the path of a scenario file; gives back the loaded scenario.
+    """Pick a listed scenario or type the path of a scenario file; gives back the loaded scenario.
 
     What the picker says about a path is what ``load`` says, and nothing else: the picker itself
-    looks at no file, so it adds no way to tell a missing file from an unreadable one.
+    looks at no file, so it adds no way to tell a missing file from an unreadable one. A guest's
+    picker (``allowed``: the names it may open, see tui/guest.py) lists those and takes no path.
     """
 
     BINDINGS = bindings("picker")
 
-    def __init__(self, guest: bool = False) -> None:
+    def __init__(self, allowed: Mapping[str, Path] | None = None) -> None:
         super().__init__()
-        self.guest = guest
-        """A served session: only the shipped scenarios, no paths on the presenter's machine."""
+        self.allowed = allowed
+        """A served session's scenarios by name (None: the presenter's own app, any path)."""
 
     def compose(self) -> ComposeResult:
         options = []
-        for name in shipped():
+        listed = shipped() if self.allowed is None else self.allowed
+        for name, path in listed.items():
             try:
-                desc = load(name).description
+                desc = load(name if self.allowed is None else path).description
             except ScenarioError as e:
                 desc = str(e)
             options.append(Option(Text.assemble((visible(name), "bold"), "  ", (visible(desc), "dim")), id=name))
@@ -113,8 +124,8 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
             box.border_title = "Open a scenario"
             box.border_subtitle = f"{keys_of('select')} to open · {keys_of('dismiss_none')} to cancel"
             yield OptionList(*options, id="picker-list")
-            if self.guest:
-                yield Label(GUEST_OPEN)
+            if self.allowed is not None:
+                yield Static(GUEST_OPEN, id="picker-guest")  # a Static: it wraps on a small terminal
             else:
                 yield Label("or a scenario file:")
                 yield Input(placeholder="path/to/scenario.toml", id="picker-path", compact=True)
@@ -129,7 +140,7 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
 
     def _try(self, name: str) -> None:
         try:
-            scenario = load_for(name, self.guest)
+            scenario = load_for(name, self.allowed)
         except ScenarioError as e:
             self.query_one("#picker-error", Static).update(Text(visible(str(e)), style="bold red"))
             return
