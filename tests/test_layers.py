@@ -16,7 +16,7 @@ import nnsim
 ROOT = Path(nnsim.__file__).parent
 VIEWS = ("nnsim.present", "nnsim.report", "nnsim.trace", "nnsim.export", "nnsim.views")
 LAYERS = [  # (layer, module prefixes); a module belongs to the first layer whose prefix it has
-    ("base", ("nnsim.text",)),
+    ("base", ("nnsim.text", "nnsim.wire")),
     ("engine", ("nnsim.engine",)),
     ("scenario", ("nnsim.scenario",)),
     ("views", VIEWS),

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import socket
 import time
@@ -36,15 +35,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.actions import to_json
 from ..scenario import Scenario, to_wire
+from ..wire import FD_ENV, MAX_LINE, ROLE_ENV, messages
+from ..wire import line as wire_line
 from .pty import PtyChild
 from .screendiff import ScreenCopy
 
 if TYPE_CHECKING:
     from .ssh import AppSession, Room
 
-FD_ENV = "NNSIM_CLASSROOM_FD"  # the same names as nnsim/tui/follow.py reads (tested)
-ROLE_ENV = "NNSIM_CLASSROOM_ROLE"
-MAX_LINE = 64 << 20
 READY_WITHIN = 15.0  # seconds an app has to show the room's state before its screen is shown anyway
 COUNTS_EVERY = 0.1  # presenters' counts: at most this often (seconds)
 WRITERS_KEPT = 4096  # versions whose writer is remembered (older changes: a presenter is out of date)
@@ -120,10 +118,6 @@ class Viewer:
             self.pending_input += data
         elif self.child is not None:
             self.child.write(data)
-
-
-def _line(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode() + b"\n"
 
 
 class Classroom:
@@ -248,7 +242,7 @@ class Classroom:
         finally:
             theirs.close()
         reader, viewer.writer = await asyncio.open_connection(sock=ours, limit=MAX_LINE)
-        viewer.send(_line(self._state()))
+        viewer.send(wire_line(self._state()))
         loop = asyncio.get_running_loop()
         viewer.tasks.append(loop.create_task(self._listen(viewer, reader)))
         viewer.tasks.append(loop.create_task(self._watch(viewer)))
@@ -275,7 +269,7 @@ class Classroom:
         viewer.ready.set()
         if viewer.kind == "presenter":
             connected, following, own = self.counts()
-            viewer.send(_line({"counts": {"connected": connected, "following": following, "own": own}}))
+            viewer.send(wire_line({"counts": {"connected": connected, "following": following, "own": own}}))
         held, viewer.held = bytes(viewer.held), bytearray()
         for session in list(viewer.waiting):
             previous = session.watching
@@ -413,14 +407,8 @@ class Classroom:
 
     # -- the side channel ----------------------------------------------------------------------
     async def _listen(self, viewer: Viewer, reader: asyncio.StreamReader) -> None:
-        with contextlib.suppress(OSError, ValueError, asyncio.IncompleteReadError):
-            while line := await reader.readline():
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(message, dict):
-                    self._heard(viewer, message)
+        async for message in messages(reader):
+            self._heard(viewer, message)
 
     def _heard(self, viewer: Viewer, message: dict[str, Any]) -> None:
         if message.get("ready"):
@@ -430,7 +418,7 @@ class Classroom:
             self._counts_changed()
         elif viewer.kind == "presenter":
             if message.get("rejoin_all"):
-                line = _line({"rejoin": True})
+                line = wire_line({"rejoin": True})
                 for v in self.viewers:
                     if v.kind == "private":
                         v.send(line)
@@ -451,7 +439,7 @@ class Classroom:
             and (select is None or isinstance(select, dict))
         )
         if not ok or not isinstance(based_on, int) or not self._current(based_on, viewer.number):
-            viewer.send(_line({"dropped": message.get("id")}))
+            viewer.send(wire_line({"dropped": message.get("id")}))
             return
         assert isinstance(base, int) and isinstance(records, list)
         out: dict[str, Any] = {"version": self.version + 1, "base": base, "records": records, "select": select}
@@ -469,9 +457,9 @@ class Classroom:
         self.writers[self.version] = viewer.number
         self.writers.pop(self.version - WRITERS_KEPT, None)
         self.last_change = time.monotonic()
-        line = _line(out)
+        line = wire_line(out)
         for v in self.viewers:
-            v.send(_line({**out, "own": True}) if v is viewer else line)
+            v.send(wire_line({**out, "own": True}) if v is viewer else line)
 
     def _current(self, based_on: int, number: int) -> bool:
         """Whether a change based on version `based_on` still applies: nobody else changed the run since."""
@@ -497,7 +485,7 @@ class Classroom:
             return
         self._counts_sent = counts
         connected, following, own = counts
-        line = _line({"counts": {"connected": connected, "following": following, "own": own}})
+        line = wire_line({"counts": {"connected": connected, "following": following, "own": own}})
         for v in self.viewers:
             if v.kind == "presenter":
                 v.send(line)

@@ -23,7 +23,6 @@ shows the room's (the last key wins, and every presenter's screen ends up showin
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 from dataclasses import dataclass, field
@@ -33,15 +32,13 @@ from ..engine import ParamRef
 from ..engine.actions import Action, from_json, to_json
 from ..scenario import Scenario, ScenarioError, to_wire
 from ..text import visible
+from ..wire import FD_ENV, MAX_LINE, ROLE_ENV, line, messages
 from .actions import TRAINING_ACTIONS, keys_of
 
 if TYPE_CHECKING:
     from .app import NNSimApp
 
-FD_ENV = "NNSIM_CLASSROOM_FD"
-ROLE_ENV = "NNSIM_CLASSROOM_ROLE"
 ROLES = ("presenter", "follower")
-MAX_LINE = 64 << 20  # a room's message: the digits scenario with its data is about 0.3 MB
 
 
 def common_prefix(a: list[Action], b: list[Action]) -> int:
@@ -96,21 +93,13 @@ class Follow:
         """Read the server's messages until the socket closes (then the app quits: the session is over)."""
         sock = socket.socket(fileno=fd)
         reader, self._writer = await asyncio.open_connection(sock=sock, limit=MAX_LINE)
-        try:
-            while line := await reader.readline():
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(message, dict):
-                    self.received(message)
-        except (OSError, ValueError, asyncio.IncompleteReadError):
-            pass
+        async for message in messages(reader):
+            self.received(message)
         self.app.exit()
 
     def send(self, message: dict[str, Any]) -> None:
         if self._writer is not None and not self._writer.is_closing():
-            self._writer.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
+            self._writer.write(line(message))
 
     # -- from the server -----------------------------------------------------------------------
     def received(self, message: dict[str, Any]) -> None:

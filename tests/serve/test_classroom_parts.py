@@ -11,10 +11,9 @@ import pytest
 
 from nnsim.engine.actions import to_json
 from nnsim.scenario import load
-from nnsim.serve import classroom
 from nnsim.serve.classroom import QUIT_KEYS, REJOIN_KEY, Classroom, Viewer, keys
 from nnsim.serve.screendiff import ScreenCopy
-from nnsim.tui import actions, follow
+from nnsim.tui import actions
 
 from .test_ssh_cli import free_port, nnsim
 
@@ -46,7 +45,6 @@ def test_a_followers_keys_are_sorted_from_the_terminals_answers():
 def test_the_servers_quit_and_rejoin_keys_are_the_apps():
     assert actions.BY_ID["quit"].keys == ("q",) and QUIT_KEYS[0] == b"q"
     assert actions.BY_ID["rejoin"].keys == ("j",) and REJOIN_KEY == b"j"
-    assert (classroom.FD_ENV, classroom.ROLE_ENV) == (follow.FD_ENV, follow.ROLE_ENV)
 
 
 def test_every_training_key_of_the_issue_forks_and_no_view_key_does():
