@@ -610,6 +610,8 @@ class NNSimApp(App[None]):
             self.trainer.check(record)
         except ValueError as e:
             return str(e)
+        if self.follow is not None:
+            self.follow.fork()  # a follower who edits the set-up goes on alone
         self.trainer.apply(record)
         self._fit_tables_anew()
         self.refresh_view()

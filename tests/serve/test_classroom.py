@@ -264,3 +264,23 @@ async def test_followers_follow_the_presenters_settings(start, presenter_key):
         await presenter.wait_for("4 → 3 → 1")
         presenter.press("z")  # undo the edit: followers too
         await follower.wait_for("4 → 2 → 1", "following")
+
+
+async def test_a_follower_who_edits_the_settings_goes_on_alone(start, presenter_key):
+    server = await classroom(start, presenter_key)
+    key, _ = presenter_key
+    async with await connect(server, key) as pc, await connect(server) as c1:
+        presenter = await Terminal.open(pc, 100, 30)
+        follower = await Terminal.open(c1, 100, 30)
+        await follower.wait_for("following", "4 → 2 → 1")
+        follower.press("n")  # a view key: its own app, still following
+        await follower.wait_for("Settings", "following")
+        for key_ in ("\x1b[B", "\r"):
+            follower.press(key_)
+            await asyncio.sleep(0.2)
+        await follower.wait_for("enter to set")
+        for key_ in ("\x1b[F", "\x7f", "5", "\r", "\x1b"):
+            follower.press(key_)
+            await asyncio.sleep(0.2)
+        await follower.wait_for("on your own", "4 → 5 → 1")
+        await presenter.wait_for("1 connected · 0 following · 1 on their own", "4 → 2 → 1")
