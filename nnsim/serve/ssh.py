@@ -854,6 +854,11 @@ async def serve_forever(options: Options) -> None:
         server.room.say(f"keys from {o.keys_file}")
     if o.export_dir is not None:
         server.room.say(f"exports go to {o.export_dir} (nnsim-SCENARIO-sN-K.csv and .json, N the session)")
+    if o.follow:
+        server.room.say(
+            f"follow mode: a key from {o.presenter_keys} presents (ssh -i ITS_PRIVATE_KEY -p {server.port} "
+            f"{host_shown}); everyone else follows"
+        )
     server.room.say(f"attendees connect with: ssh -p {server.port} {host_shown}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
