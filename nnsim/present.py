@@ -759,7 +759,8 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
     elif isinstance(last, Reset):
         first = f": w = {_m(ref.get(trainer.params))}" if plain else ""
         rate = _m(trainer.learning_rate)
-        lines.append(f"Reset: the scenario's first parameters{first} and learning rate {rate}, step 0.")
+        step = trainer.resumed_at or 0
+        lines.append(f"Reset: the scenario's first parameters{first} and learning rate {rate}, step {step}.")
         lines.append("Next, forward propagation: compute y′ for every row.")
     elif phase == Phase.UPDATE and up is None:  # a value typed after an update, then another change
         lines.append(f"Step {trainer.step_count}: parameters set by hand since the last update.")
@@ -769,10 +770,17 @@ def explain(trainer: Trainer, ref: ParamRef, sample: int | None = None) -> list[
             w = ref.get(trainer.params)
             lines.append(f"Random guess: start somewhere, w = {_m(w)}, so the model is y′ = {_m(w)}·x.")
         else:
-            lines.append(
-                f"Random guess: {trainer.arch.n_params} parameters drawn from seed {trainer.seed} "
-                f"({trainer.config.init} scheme, or the scenario's own first guess)."
-            )
+            n = trainer.arch.n_params
+            if trainer.resumed_at is not None:
+                lines.append(
+                    f"A saved run: its {n} parameters (and optimiser state) as saved at step {trainer.resumed_at}."
+                )
+            elif trainer.own_weights:
+                lines.append(f"The scenario's own first guess: its {n} parameters as the file gives them.")
+            else:
+                lines.append(
+                    f"Random guess: {n} parameters drawn from seed {trainer.seed} ({trainer.config.init} scheme)."
+                )
         lines.append("Next, forward propagation: compute y′ for every row.")
     elif phase == Phase.FORWARD:
         assert fp is not None

@@ -787,3 +787,21 @@ def test_an_edit_is_explained_with_its_old_value_and_what_it_kept():
     assert explain(t, ref)[0] == "You set hidden to none (it was 3): w[0] (4×1) drawn anew."
     t.undo()
     assert explain(t, ref)[0] == "You set activation to relu (it was tanh): every weight kept."
+
+
+def test_the_first_explanation_says_where_the_parameters_came_from(tmp_path):
+    from nnsim.scenario.writer import save
+
+    t = load("hidden").trainer()
+    ref = ParamRef("w", 0, (0, 0))
+    assert explain(t, ref)[0] == "Random guess: 13 parameters drawn from seed 1 (xavier scheme)."
+    t.run(3)
+    path = save(load("hidden"), t, tmp_path / "hidden-step3.toml")
+    saved = load(str(path))
+    resumed = saved.trainer()
+    assert resumed.step_count == 3
+    assert explain(resumed, ref)[0] == "A saved run: its 13 parameters (and optimiser state) as saved at step 3."
+    resumed.guess(7)  # a new draw: no longer the file's
+    assert explain(resumed, ref)[0] == "Random guess: 13 parameters drawn from seed 7 (xavier scheme)."
+    resumed.reset()
+    assert resumed.resumed_at == 3 and resumed.own_weights

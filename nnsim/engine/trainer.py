@@ -207,6 +207,19 @@ class Trainer:
         self.s = _State(config.learning_rate, arch, config, data, test)
         self.apply(self.first_guess())
 
+    @property
+    def own_weights(self) -> bool:
+        """Whether the run's parameters came from the scenario itself (its weights; a saved run's step
+        and optimiser state too) rather than a draw from a seed."""
+        guess = self.history.records[self.s.run_start] if self.s.run_start < len(self.history.records) else None
+        initial = isinstance(guess, Reset) or (isinstance(guess, Guess) and guess.initial)
+        return initial and self._initial is not None and self.arch == self._arch0 and self.data is self._data0
+
+    @property
+    def resumed_at(self) -> int | None:
+        """The step a saved run goes on from, while on the scenario's own parameters."""
+        return self._resume.step if self._resume is not None and self.own_weights else None
+
     def first_guess(self) -> Guess:
         """The record every run starts with: the scenario's own weights, or a guess from its seed."""
         return Guess(self._config0.seed, self._initial is not None)

@@ -135,7 +135,7 @@ class Classroom:
         self.last_change = time.monotonic()
         self._numbers = 0
         self._counts_handle: asyncio.TimerHandle | None = None
-        self._counts_sent: tuple[int, int, int] | None = None
+        self._counts_sent: tuple[int, int, int, int] | None = None
 
     # -- sessions ------------------------------------------------------------------------------
     @staticmethod
@@ -267,9 +267,7 @@ class Classroom:
         if viewer.ready.is_set():
             return
         viewer.ready.set()
-        if viewer.kind == "presenter":
-            connected, following, own = self.counts()
-            viewer.send(wire_line({"counts": {"connected": connected, "following": following, "own": own}}))
+        viewer.send(self._counts_line())  # presenters show them; followers see whether a presenter is there
         held, viewer.held = bytes(viewer.held), bytearray()
         for session in list(viewer.waiting):
             previous = session.watching
@@ -468,11 +466,17 @@ class Classroom:
         return all(self.writers.get(v) == number for v in range(based_on + 1, self.version + 1))
 
     # -- the presenters' counts --------------------------------------------------------------------
-    def counts(self) -> tuple[int, int, int]:
-        """(followers connected, following, on their own)."""
+    def counts(self) -> tuple[int, int, int, int]:
+        """(followers connected, following, on their own, presenters connected)."""
         followers = [s for s in self.room.sessions if not s.presenter and s.opened]
+        presenters = sum(1 for s in self.room.sessions if s.presenter and s.opened)
         own = sum(1 for s in followers if s.viewer is not None and not s.viewer.following)
-        return len(followers), len(followers) - own, own
+        return len(followers), len(followers) - own, own, presenters
+
+    def _counts_line(self) -> bytes:
+        connected, following, own, presenters = self.counts()
+        counts = {"connected": connected, "following": following, "own": own, "presenters": presenters}
+        return wire_line({"counts": counts})
 
     def _counts_changed(self) -> None:
         if self._counts_handle is None:
@@ -484,8 +488,6 @@ class Classroom:
         if counts == self._counts_sent:
             return
         self._counts_sent = counts
-        connected, following, own = counts
-        line = wire_line({"counts": {"connected": connected, "following": following, "own": own}})
+        line = self._counts_line()
         for v in self.viewers:
-            if v.kind == "presenter":
-                v.send(line)
+            v.send(line)

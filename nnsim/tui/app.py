@@ -648,6 +648,8 @@ class NNSimApp(App[None]):
         else:
             self._timer.pause()
         self._show_status()
+        if self.follow is not None:
+            self.follow.changed()
 
     def action_faster(self) -> None:
         if self.speed == len(SPEEDS) - 1:
@@ -664,6 +666,8 @@ class NNSimApp(App[None]):
         self._speed_shown_until = time.monotonic() + SPEED_SHOWN
         self._show_status()
         self.set_timer(SPEED_SHOWN + 0.05, self._show_status)
+        if self.follow is not None:
+            self.follow.changed()
 
     def _show_status(self) -> None:
         shown = self.playing or time.monotonic() < self._speed_shown_until
@@ -904,7 +908,13 @@ class NNSimApp(App[None]):
 
     def selection(self) -> dict:
         """What the presenter has selected, as it travels to followers."""
-        return {"sample": self.selected_sample, "param": param_json(self.ref), "pane": self.pane}
+        return {
+            "sample": self.selected_sample,
+            "param": param_json(self.ref),
+            "chosen": self._param_chosen,  # chosen by hand: not replaced by the largest gradient's after backprop
+            "pane": self.pane,
+            "playing": str(SPEEDS[self.speed]) if self.playing else "",  # followers see that it plays
+        }
 
     def show_room(self, source: dict | None, records: list[Action], select: dict | None) -> None:
         """Show the classroom's run: its scenario (as text), its records, the presenter's selection."""
@@ -934,8 +944,9 @@ class NNSimApp(App[None]):
         if select is not None:
             ref = param_from_json(select.get("param"))
             if ref is not None and ref in self.refs:
-                self._param_chosen = True
                 self.set_reactive(NNSimApp.selected_param, self.refs.index(ref))
+            if "chosen" in select:
+                self._param_chosen = bool(select["chosen"])
             sample = select.get("sample")
             if isinstance(sample, int) and 0 <= sample < len(self.trainer.data):
                 self.set_reactive(NNSimApp.selected_sample, sample)

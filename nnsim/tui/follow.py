@@ -59,6 +59,7 @@ class Counts:
     connected: int = 0
     following: int = 0
     own: int = 0
+    presenters: int = 1
 
 
 @dataclass
@@ -105,7 +106,7 @@ class Follow:
     def received(self, message: dict[str, Any]) -> None:
         if "counts" in message:
             c = message["counts"]
-            self.counts = Counts(int(c.get("connected", 0)), int(c.get("following", 0)), int(c.get("own", 0)))
+            self.counts = Counts(*(int(c.get(k, 0)) for k in ("connected", "following", "own", "presenters")))
             self.app._show_status()
         elif message.get("rejoin"):
             if not self.presenter and not self.following:
@@ -219,8 +220,10 @@ class Follow:
         if self.presenter:
             return
         self.following = True
+        self.app.playing = False  # the run it played on its own stops: the presenter's is shown
         self.send({"state": "following"})
         self.show_room(whole=True)
+        self.app.clear_notifications()  # "on your own …" is over
         self.app.notify(notice or "Following the presenter again.", title="Following")
 
     def rejoin_all(self) -> None:
@@ -232,6 +235,11 @@ class Follow:
         """The status line's word on the room: (long form, short form)."""
         if not self.presenter:
             if self.following:
+                if self.counts is not None and not self.counts.presenters:
+                    return "following · no presenter connected", "following · no presenter"
+                playing = (self.select or {}).get("playing")
+                if playing:
+                    return f"following · ▶ {playing}", "following ▶"
                 return "following", "following"
             return f"on your own · {keys_of('rejoin')} to rejoin", f"own · {keys_of('rejoin')} rejoins"
         c = self.counts or Counts()

@@ -63,7 +63,14 @@ def start_save(app: Any) -> None:
         path = target(name)
         if path.exists():
             question = f"{path.name} exists in {path.parent}. Overwrite it with this run?"
-            app.push_screen(Confirm("Overwrite?", question), lambda yes: write(path, True) if yes else None)
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    write(path, True)
+                else:
+                    app.notify(f"Kept {path.name} as it was; nothing was saved.", title="Not saved")
+
+            app.push_screen(Confirm("Overwrite?", question), answered)
         else:
             write(path, False)
 

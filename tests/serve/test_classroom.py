@@ -284,3 +284,27 @@ async def test_a_follower_who_edits_the_settings_goes_on_alone(start, presenter_
             await asyncio.sleep(0.2)
         await follower.wait_for("on your own", "4 → 5 → 1")
         await presenter.wait_for("1 connected · 0 following · 1 on their own", "4 → 2 → 1")
+
+
+async def test_followers_see_the_presenter_play_and_leave_and_their_own_play_stops_on_rejoin(start, presenter_key):
+    server = await classroom(start, presenter_key)
+    key, _ = presenter_key
+    async with await connect(server) as c1:
+        follower = await Terminal.open(c1, 100, 30)
+        async with await connect(server, key) as pc:
+            presenter = await Terminal.open(pc, 100, 30)
+            await follower.wait_for("following", "step 0")
+            presenter.press("p")  # auto-play: the followers are told it plays
+            await follower.wait_for("following · ▶")
+            presenter.press("p")
+            await follower.wait_for("following │")
+            step = step_of(presenter)
+            follower.press("p")  # its own auto-play: on its own
+            await follower.wait_for("on your own")
+            follower.press("j")  # back: its own play stops, the presenter's run is shown and stays
+            await follower.wait_for("following │", f"step {step} ")
+            await asyncio.sleep(1.0)
+            assert step_of(follower) == step == step_of(presenter)
+            presenter.press("q")
+            await presenter.wait_closed()
+        await follower.wait_for("no presenter connected")
