@@ -16,8 +16,15 @@ import time
 import pytest
 
 
+def sigint_as_a_terminal_gives_it() -> None:
+    """In the child: Ctrl+C's default action, even when these tests run in a background job (which
+    starts with SIGINT ignored, and Python then leaves it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def limited() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    sigint_as_a_terminal_gives_it()
 
 
 def one_error_line(stderr: str) -> str:
@@ -88,7 +95,13 @@ def test_ctrl_c_while_starting_is_exit_130_without_a_traceback(delay_ms):
 def test_ctrl_c_while_nnsim_cli_loads_is_exit_130_without_a_traceback():
     """From the first lines of nnsim.cli on (before its other imports, before main()), Ctrl+C ends it quietly."""
     code = "import os, signal\nimport nnsim.cli\nos.kill(os.getpid(), signal.SIGINT)\nimport numpy\nprint('on')"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=sigint_as_a_terminal_gives_it,
+    )
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "")
 
 
@@ -111,7 +124,13 @@ def test_ctrl_c_during_a_run_is_exit_130_without_a_traceback():
 def test_importing_the_cli_leaves_ctrl_c_alone_where_numpy_is_loaded():
     """A test session or a program that imports nnsim keeps Python's own Ctrl+C (KeyboardInterrupt)."""
     code = "import numpy, signal, nnsim.cli; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=sigint_as_a_terminal_gives_it,
+    )
     assert done.stdout.strip() == "True", done.stderr
 
 
@@ -132,6 +151,12 @@ sys.exit(cli.main(["run", "y4x", "--format", "json"]))
 def test_ctrl_c_that_python_swallows_still_exits_130_quietly():
     """A KeyboardInterrupt raised inside a callback is only reported by Python ("Exception ignored
     in …") and the program goes on: the command still ends with 130, before running, and says nothing."""
-    done = subprocess.run([sys.executable, "-c", SWALLOWED], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SWALLOWED],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=sigint_as_a_terminal_gives_it,
+    )
     assert done.returncode == 130, done.stderr
     assert done.stderr == "" and done.stdout == ""
