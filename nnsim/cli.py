@@ -373,7 +373,8 @@ def summary(s) -> str:
     arch, c = s.arch, s.config
     layers = " → ".join(map(str, arch.sizes))
     n = arch.n_params
-    acts = f"{arch.activation} hidden, {arch.output} output" if arch.n_layers > 1 else f"{arch.output} output"
+    hidden = ", ".join(dict.fromkeys(arch.hidden_activations()))
+    acts = f"{hidden} hidden, {arch.output} output" if arch.n_layers > 1 else f"{arch.output} output"
     return (
         f"{s.name}: layers {layers} ({acts}), {n} parameter{'s' if n != 1 else ''}, "
         f"{len(s.data)} row{'s' if len(s.data) != 1 else ''}; loss {c.loss}, learning rate {c.learning_rate:g}, "

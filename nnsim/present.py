@@ -578,7 +578,7 @@ def _hidden_delta(trainer: Trainer, s: int, layer: int, j: int, keep: int) -> st
     after = g.deltas[layer + 1][s]
     name = node_names(trainer, layer + 1)[j]
     z, a = float(fp.z[layer][s, j]), float(fp.a[layer + 1][s, j])
-    slope, _ = _slope_text(trainer.arch.activation, z, a)
+    slope, _ = _slope_text(trainer.arch.hidden_activations()[layer], z, a)
     delta = float(g.deltas[layer][s, j])
     items = [f"{_sg(w[k])}·{_sg(after[k])}" for k in range(len(w))]
     forms = [

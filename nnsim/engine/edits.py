@@ -124,7 +124,15 @@ def edited(key: str, text: str, arch: Architecture, config: Config, rows: int) -
         raise ValueError(f"no setting {key[:40]!r} (expected one of: {', '.join(SETTINGS)})")
     if len(text) > MAX_TEXT:
         raise ValueError(f"{key}: a value of at most {MAX_TEXT} characters, got {len(text)}")
-    if setting.choices and text not in setting.choices:
+    if key == "activation" and "," in text:  # one per hidden layer, in order
+        names = [name.strip() for name in text.split(",")]
+        if len(names) != arch.n_layers - 1:
+            raise ValueError(f"activation: one name, or one per hidden layer ({arch.n_layers - 1}); got {len(names)}")
+        bad = [name for name in names if name not in HIDDEN_ACTIVATIONS]
+        if bad:
+            raise ValueError(f"activation: expected {setting.expected()}, got {bad[0][:40]!r}")
+        text = ",".join(names) if len(set(names)) > 1 else names[0]
+    elif setting.choices and text not in setting.choices:
         raise ValueError(f"{key}: expected {setting.expected()}, got {text[:40]!r}")
     if text == value_text(key, arch, config) and key not in NUMBERS:
         raise ValueError(f"{key} is {text[:40]} already")
@@ -132,9 +140,12 @@ def edited(key: str, text: str, arch: Architecture, config: Config, rows: int) -
         sizes = (arch.sizes[0], *hidden_sizes(text), arch.sizes[-1])
         if sizes == arch.sizes:
             raise ValueError(f"hidden is {value_text(key, arch, config) or 'none'} already")
-        return replace(arch, sizes=sizes), config
+        new = replace(arch, sizes=sizes)
+        acts = new.hidden_activations()  # one each stays one each: the layers kept keep theirs
+        joined = ",".join(acts) if len(set(acts)) > 1 else (acts[0] if acts else arch.activation.split(",")[0])
+        return replace(new, activation=joined), config
     if key == "activation":
-        return replace(arch, activation=text), config
+        return replace(arch, activation=text), config  # checked above: one name, or one per hidden layer
     if key == "output":
         if text == "softmax" and arch.sizes[-1] < 2:
             raise ValueError(f"output: softmax needs at least 2 outputs (targets), got {arch.sizes[-1]}")

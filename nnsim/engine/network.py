@@ -21,7 +21,7 @@ class Architecture:
     """Layer sizes (inputs first, outputs last) and the activation after each layer of weights."""
 
     sizes: tuple[int, ...]
-    activation: str = "sigmoid"
+    activation: str = "sigmoid"  # every hidden layer's, or one each: "tanh,relu" (see hidden_activations)
     output: str = "identity"
     bias: bool = True
 
@@ -30,9 +30,15 @@ class Architecture:
         """Number of weight matrices (layers of edges)."""
         return len(self.sizes) - 1
 
+    def hidden_activations(self) -> list[str]:
+        """Each hidden layer's activation: ``activation`` names one for all of them ("tanh") or one
+        each, in order ("tanh,relu"; a list shorter than the layers repeats its last)."""
+        names = self.activation.split(",")
+        n = self.n_layers - 1
+        return (names + names[-1:] * n)[:n]
+
     def activations(self) -> list[Activation]:
-        hidden = [ACTIVATIONS[self.activation]] * (self.n_layers - 1)
-        return hidden + [ACTIVATIONS[self.output]]
+        return [ACTIVATIONS[name] for name in self.hidden_activations()] + [ACTIVATIONS[self.output]]
 
     def shapes(self) -> list[tuple[int, int]]:
         return list(zip(self.sizes[:-1], self.sizes[1:]))

@@ -233,6 +233,18 @@ class _Reader:
             raise self.fail(where, f"expected {key.expected()}; got {quoted(value)}")
         return value
 
+    def check_activations(self, where: str, value: Any, key: Key) -> str:
+        """One activation name for every hidden layer, or a list of them (their number is checked
+        against the layers in `architecture`): given back as "tanh" or "tanh,relu"."""
+        names = value if isinstance(value, list) else [value]
+        if not names:
+            raise self.fail(where, f"expected {key.expected()} (or a list of them, one per hidden layer); got []")
+        for name in names:
+            if not isinstance(name, str) or name not in key.choices:
+                shown = f"{_type_name(name)} {quoted(name)}" if not isinstance(name, str) else quoted(name)
+                raise self.fail(where, f"expected {key.expected()} (or a list of them); got {shown}")
+        return ",".join(names) if len(set(names)) > 1 else names[0]
+
     def check_name(self, where: str, value: Any, key: Key) -> str:
         if not isinstance(value, str) or not value:
             raise self.fail(where, f"expected {key.expected()}, got {quoted(value)}")
@@ -441,6 +453,10 @@ class _Reader:
         output = self.value(net, "network", "output")
         bias = self.value(net, "network", "bias")
         n_out = len(data.targets)
+        if "," in activation and activation.count(",") + 1 != len(hidden):
+            count = activation.count(",") + 1
+            layers = f"{len(hidden)} hidden layer{'s' if len(hidden) != 1 else ''}"
+            raise self.fail("[network] activation", f"{count} activations for {layers} (give one, or one per layer)")
         if output == "softmax" and n_out < 2:
             raise self.fail("[network] output", f"softmax needs at least 2 outputs (targets), got {n_out}")
         return Architecture((len(data.inputs), *hidden, n_out), activation, output, bias)

@@ -26,6 +26,7 @@ MAX_GENERATED = 1_000_000  # rows of a generated set
 # What a value of each type must be, as the error messages and the README say it.
 TYPES = {
     "string": "a string",
+    "activations": "a name, or a list of names (one per hidden layer)",
     "name": "a non-empty string",
     "number": "a finite number",
     "whole": "a whole number",
@@ -143,7 +144,13 @@ DATA = (
 
 NETWORK = (
     Key("hidden", "sizes", [], "hidden layer sizes, e.g. `[2]`"),
-    Key("activation", "string", "sigmoid", "hidden activation", choices=HIDDEN_ACTIVATIONS),
+    Key(
+        "activation",
+        "activations",
+        "sigmoid",
+        "hidden activation: one for every hidden layer, or a list with one each",
+        choices=HIDDEN_ACTIVATIONS,
+    ),
     Key("output", "string", "identity", "output activation", choices=OUTPUT_ACTIVATIONS),
     Key("bias", "boolean", True, "whether layers have biases"),
     Key("weights", "arrays", None, "explicit initial weights, n_in × n_out for each layer", shown="random guess"),
@@ -258,6 +265,8 @@ def markdown_table() -> str:
             expects = k.expected().replace("|", "\\|")
             if k.choices:
                 expects = "one of " + ", ".join(f"`{c}`" for c in k.choices)
+                if k.type == "activations":
+                    expects += ", or a list of them"
             default = k.shown or ("required" if k.default == REQUIRED else f"`{toml_value(k.default)}`")
             doc = k.doc.replace("|", "\\|")
             lines.append(f"| {name} | {expects} | {doc} | {default} |")

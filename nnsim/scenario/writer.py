@@ -131,7 +131,7 @@ def scenario_text(scenario: Scenario, trainer: Trainer, where: str | Path | None
     out += ["", "[network]"]
     network: dict[str, Any] = {
         "hidden": list(arch.sizes[1:-1]),
-        "activation": arch.activation,
+        "activation": arch.activation.split(",") if "," in arch.activation else arch.activation,
         "output": arch.output,
         "bias": arch.bias,
         "init": config.init,

@@ -536,7 +536,7 @@ def layer_title(trainer: Trainer, layer: int) -> str:
     last = len(trainer.arch.sizes) - 1
     if layer == 0:
         return "input"
-    act = trainer.arch.output if layer == last else trainer.arch.activation
+    act = trainer.arch.output if layer == last else trainer.arch.hidden_activations()[layer - 1]
     name = "output" if layer == last else "hidden"
     return name if act == "identity" else f"{name} ({act})"
 

@@ -46,8 +46,8 @@ def test_the_table_names_every_key_once():
     assert len(names) == len(set(names)) == sum(1 for keys in TABLES.values() for k in keys if k.type != "table")
     assert "| `[training] learning_rate` | a finite number > 0 | " in table
     assert (
-        '| `[network] activation` | one of `identity`, `relu`, `sigmoid`, `tanh` | hidden activation | `"sigmoid"` |'
-        in table
+        "| `[network] activation` | one of `identity`, `relu`, `sigmoid`, `tanh`, or a list of them "
+        '| hidden activation: one for every hidden layer, or a list with one each | `"sigmoid"` |' in table
     )
 
 
@@ -129,7 +129,10 @@ def test_unknown_key_lists_the_schemas_keys():
 @pytest.mark.parametrize(
     "line,message",
     [
-        ('activation = "swish"', "[network] activation: expected one of identity, relu, sigmoid, tanh; got 'swish'"),
+        (
+            'activation = "swish"',
+            "[network] activation: expected one of identity, relu, sigmoid, tanh (or a list of them); got 'swish'",
+        ),
         ('init = "ones"', "[network] init: expected one of xavier, he, normal, uniform, zeros; got 'ones'"),
         ("seed = -1", "[network] seed: expected a whole number >= 0, got -1"),
         ("seed = 1.5", "[network] seed: expected a whole number, got a number 1.5"),

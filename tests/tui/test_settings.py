@@ -199,3 +199,25 @@ async def test_derived_inputs_are_added_to_the_list_and_the_model_map_computes_t
         await pilot.press("z")
         await pilot.pause()
         assert app.trainer.data.inputs == ("x1", "x2") and len(app.refs) == 2 * 4 + 4 + 4 + 1
+
+
+async def test_two_hidden_layers_get_a_row_each_for_their_activation(tmp_path):
+    from nnsim.engine import HIDDEN_ACTIVATIONS
+    from nnsim.tui.components.settings import rows_for
+
+    app = make_app("spiral", tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        rows = rows_for(app.trainer)
+        assert rows[rows.index("hidden") + 1 : rows.index("output")] == ["activation 1", "activation 2"]
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("home", *["down"] * rows.index("activation 2"), "enter")
+        await pilot.pause()
+        await pilot.press("home", *["down"] * HIDDEN_ACTIVATIONS.index("relu"), "enter")
+        await pilot.pause()
+        assert app.trainer.last_action == Edit("activation", "tanh,relu")
+        assert app.trainer.arch.hidden_activations() == ["tanh", "relu"]
+        assert "hidden layer 2's activation" in screen_text(app)
+        await pilot.press("z")  # undo, in the list
+        await pilot.pause()
+        assert app.trainer.arch.activation == "tanh"

@@ -48,8 +48,32 @@ ORDER = (
 KEY_WIDTH, VALUE_WIDTH = 13, 13
 
 
+def rows_for(trainer: Trainer) -> list[str]:
+    """The screen's rows for this network: ORDER, with a row for each hidden layer's activation
+    ("activation 1", "activation 2") when there are two hidden layers or more."""
+    n = trainer.arch.n_layers - 1
+    if n < 2:
+        return list(ORDER)
+    at = ORDER.index("activation")
+    return [*ORDER[:at], *(f"activation {k + 1}" for k in range(n)), *ORDER[at + 1 :]]
+
+
+def layer_of(key: str) -> int | None:
+    """The hidden layer (0 first) of an "activation N" row; None for the other rows."""
+    name, _, number = key.partition(" ")
+    return int(number) - 1 if name == "activation" and number.isdigit() else None
+
+
+def base(key: str) -> str:
+    """The setting a row edits: "activation 2" edits "activation"."""
+    return "activation" if layer_of(key) is not None else key
+
+
 def current(trainer: Trainer, key: str) -> str:
     """A setting's value as the screen shows it (hidden: '4, 2' or 'none')."""
+    layer = layer_of(key)
+    if layer is not None:
+        return trainer.arch.hidden_activations()[layer]
     if key == LEARNING_RATE:
         return f"{trainer.learning_rate:g}"
     if key == "features":
@@ -63,6 +87,9 @@ def current(trainer: Trainer, key: str) -> str:
 
 
 def doc(key: str) -> str:
+    layer = layer_of(key)
+    if layer is not None:
+        return f"hidden layer {layer + 1}'s activation"
     return "the step's size, w ← w − lr·g" if key == LEARNING_RATE else SETTINGS[key].doc
 
 
@@ -137,7 +164,7 @@ class SettingsScreen(ModalScreen[None]):
     def _rows(self) -> list[Option]:
         t = self._trainer()
         rows = []
-        for key in ORDER:
+        for key in rows_for(t):
             value = current(t, key)
             if len(value) > VALUE_WIDTH:
                 value = value[: VALUE_WIDTH - 1] + "…"
@@ -188,7 +215,7 @@ class SettingsScreen(ModalScreen[None]):
         self.query_one("#settings-error", Static).update("")
         choices = self.query_one("#settings-choices", OptionList)
         typed = self.query_one("#settings-input", Input)
-        setting = SETTINGS.get(key)
+        setting = SETTINGS.get(base(key))
         if setting is not None and setting.choices:
             choices.clear_options()
             choices.add_options([Option(name, id=name) for name in setting.choices])
@@ -209,6 +236,14 @@ class SettingsScreen(ModalScreen[None]):
 
     def _submit(self, key: str, text: str) -> None:
         t = self._trainer()
+        layer = layer_of(key)
+        if layer is not None:  # one hidden layer's activation: the Edit gives every layer's
+            if text == current(t, key):
+                self._show_list()
+                return
+            names = t.arch.hidden_activations()
+            names[layer] = text
+            key, text = "activation", ",".join(names)
         if key == LEARNING_RATE:
             same = _same(text, t)
         elif key == "features":
