@@ -216,7 +216,7 @@ def plot(
     width: int,
     height: int,
     *,
-    title: str = "",
+    title: str | Text = "",  # a Text may colour its words like the series they name
     log: bool | None = None,
     marker: tuple[float, float] | None = None,
     tangent: float | None = None,
@@ -251,7 +251,10 @@ def plot(
     overflowed = len(every_x) > 0 and not ok.any()
     lines: list[Text | Runs] = []
     if title:
-        lines.append(Text(title[:width], style=BOLD, no_wrap=True))
+        head = title[:width] if isinstance(title, Text) else Text(title[:width])
+        head.stylize(BOLD)
+        head.no_wrap = True
+        lines.append(head)
     if not ok.any():
         why = "every value overflowed to inf or NaN" if overflowed else empty
         lines.append(Text(f"(nothing to plot: {why})", style=DIM))
@@ -291,7 +294,8 @@ def plot(
         yt = (math.log10(y) if y > 0 else -math.inf) if log else y
         return pixel(x, xlo, xhi, pw), (ph - 1) - pixel(yt, ylo, yhi, ph)
 
-    for s, (x, y) in zip(series, arrays):
+    # the extra (dotted) series first: where they share a cell, the main series keeps its colour
+    for s, (x, y) in reversed(list(zip(series, arrays))):
         keep = np.isfinite(x) & np.isfinite(y)
         points = [to_px(a, b) for a, b in zip(x[keep].tolist(), y[keep].tolist())]
         if len(points) == 1:

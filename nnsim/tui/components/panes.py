@@ -156,7 +156,7 @@ class LossPane(Picture):
             losses,
             width,
             height,
-            title=title,
+            title=legend(title, [(train, "cyan"), (f"test {test}", "yellow")]) if tested else title,
             style=Style(color="cyan"),
             extra=extra if tested else [],
             empty=f"no loss yet; {hint('forward')}",
@@ -179,7 +179,7 @@ class LossPane(Picture):
             [float(s.accuracy or 0.0) for s in scores],
             width,
             height,
-            title=title,
+            title=legend(title, [(train, "green"), (f"test {test}", "yellow")]) if tested else title,
             style=Style(color="green"),
             extra=extra if tested else [],
             y_range=(0.0, 1.0),
@@ -245,6 +245,17 @@ def keys_hint(trainer: Trainer) -> str:
     if trainer.stop is not None:
         return after_stop(trainer.stop.reason, capital=True) + "."
     return f"Press {phase_keys(trainer.next_phase)}."
+
+
+def legend(title: str, parts: list[tuple[str, str]]) -> Text:
+    """A plot's title with each series' words in that series' colour (the train number like its
+    curve, "test …" like the dotted one): the title is the legend."""
+    text = Text(title)
+    for words, colour in parts:
+        at = title.rfind(words) if words.startswith("test") else title.find(words)
+        if at >= 0:
+            text.stylize(colour, at, at + len(words))
+    return text
 
 
 class StatusBar(Static):
