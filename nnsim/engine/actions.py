@@ -113,7 +113,7 @@ def to_json(action: Action) -> dict[str, Any]:
     for f in fields(action):
         value = getattr(action, f.name)
         if isinstance(value, ParamRef):
-            value = {"kind": value.kind, "layer": value.layer, "index": list(value.index)}
+            value = ref_to_json(value)
         out[f.name] = value
     return out
 
@@ -139,6 +139,25 @@ def from_json(data: Any) -> Action:
     return cls(**values)
 
 
+def ref_to_json(ref: ParamRef) -> dict[str, Any]:
+    """A parameter as a record names it: {"kind": "w", "layer": 0, "index": [1, 0]}."""
+    return {"kind": ref.kind, "layer": ref.layer, "index": list(ref.index)}
+
+
+def ref_from_json(value: Any, where: str = "param") -> ParamRef:
+    """The parameter back from ``ref_to_json``'s dict; ValueError (starting with ``where``) otherwise."""
+    ok = isinstance(value, dict) and value.get("kind") in ("w", "b") and isinstance(value.get("index"), list)
+    layer = value.get("layer") if isinstance(value, dict) else None
+    index = value.get("index") if ok else []
+    if not ok or isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
+        raise ValueError(f"{where}: expected {{kind: 'w' or 'b', layer, index}}, got {value!r}")
+    if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in index):
+        raise ValueError(f"{where}: expected whole-number indices, got {index!r}")
+    if len(index) != (2 if value["kind"] == "w" else 1):
+        raise ValueError(f"{where}: a {value['kind']} has {2 if value['kind'] == 'w' else 1} indices, got {index!r}")
+    return ParamRef(value["kind"], layer, tuple(index))
+
+
 def _field(kind: str, name: str, type_name: str, value: Any) -> Any:
     where = f"{kind}: {name}"
     if type_name == "int":
@@ -158,16 +177,5 @@ def _field(kind: str, name: str, type_name: str, value: Any) -> Any:
             raise ValueError(f"{where}: expected a string of at most {MAX_STR} characters, got {str(value)[:40]!r}")
         return value
     if type_name == "ParamRef":
-        ok = isinstance(value, dict) and value.get("kind") in ("w", "b") and isinstance(value.get("index"), list)
-        layer = value.get("layer") if isinstance(value, dict) else None
-        index = value.get("index") if ok else []
-        if not ok or isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
-            raise ValueError(f"{where}: expected {{kind: 'w' or 'b', layer, index}}, got {value!r}")
-        if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in index):
-            raise ValueError(f"{where}: expected whole-number indices, got {index!r}")
-        if len(index) != (2 if value["kind"] == "w" else 1):
-            raise ValueError(
-                f"{where}: a {value['kind']} has {2 if value['kind'] == 'w' else 1} indices, got {index!r}"
-            )
-        return ParamRef(value["kind"], layer, tuple(index))
+        return ref_from_json(value, where)
     raise AssertionError(f"no JSON form for {type_name}")  # pragma: no cover

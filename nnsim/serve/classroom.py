@@ -176,13 +176,16 @@ class Classroom:
 
     def _leave(self, session: AppSession) -> None:
         for viewer in list(self.viewers):
-            viewer.sessions.discard(session)
-            viewer.waiting.discard(session)
-            if viewer.kind != "shared" and session.viewer is viewer:
-                self._stop(viewer)
-            elif viewer.kind == "shared" and not viewer.sessions and not viewer.waiting:
-                self._stop(viewer)
+            if session.viewer is viewer or session in viewer.sessions or session in viewer.waiting:
+                self._let_go(viewer, session)
         session.viewer = None
+
+    def _let_go(self, viewer: Viewer, session: AppSession) -> None:
+        """`session` no longer sees `viewer`: an app of its own stops, a shared one once nobody sees it."""
+        viewer.sessions.discard(session)
+        viewer.waiting.discard(session)
+        if viewer.kind != "shared" or not (viewer.sessions or viewer.waiting):
+            self._stop(viewer)
 
     async def _to_shared(self, session: AppSession) -> None:
         """Show the session the shared app of its shape (started if there is none)."""
@@ -272,11 +275,7 @@ class Classroom:
         for session in list(viewer.waiting):
             previous = session.watching
             if previous is not None and previous is not viewer:
-                previous.sessions.discard(session)
-                if previous.kind == "shared" and not previous.sessions and not previous.waiting:
-                    self._stop(previous)
-                elif previous.kind != "shared":
-                    self._stop(previous)
+                self._let_go(previous, session)
             session.watching = viewer
             viewer.sessions.add(session)
             if viewer.copy is not None:
@@ -395,10 +394,7 @@ class Classroom:
             return
         if self.shape(session) == viewer.shape:
             return
-        viewer.sessions.discard(session)
-        viewer.waiting.discard(session)
-        if not viewer.sessions and not viewer.waiting:
-            self._stop(viewer)
+        self._let_go(viewer, session)  # a shared app: stopped if it was this session's alone
         session.watching = None
         task = asyncio.get_running_loop().create_task(self._to_shared(session))
         task.add_done_callback(lambda t: t.cancelled() or t.exception())

@@ -27,7 +27,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ..engine import ParamRef, Phase, StopReason, Trainer, TrainingStopped, param_refs
-from ..engine.actions import Action, Edit, SetLearningRate, SetParam
+from ..engine.actions import Action, Edit, SetLearningRate, SetParam, ref_to_json
 from ..export import export, export_text, safe_name
 from ..present import fmt
 from ..scenario import Scenario, ScenarioError, from_wire, shipped
@@ -53,7 +53,7 @@ from .components.screens import HelpScreen, NumberInput, ScenarioPicker, load_fo
 from .components.settings import SettingsScreen
 from .components.tables import ParamsPane, SamplesPane
 from .components.tabs import PaneTabs
-from .follow import Follow, common_prefix, link_from_env, param_from_json, param_json
+from .follow import Follow, common_prefix, link_from_env, param_from_json
 from .gcfreeze import freeze_start_up
 from .guest import Guest
 from .messages import ParamSelected, SampleSelected
@@ -910,7 +910,7 @@ class NNSimApp(App[None]):
         """What the presenter has selected, as it travels to followers."""
         return {
             "sample": self.selected_sample,
-            "param": param_json(self.ref),
+            "param": ref_to_json(self.ref),
             "chosen": self._param_chosen,  # chosen by hand: not replaced by the largest gradient's after backprop
             "pane": self.pane,
             "playing": str(SPEEDS[self.speed]) if self.playing else "",  # followers see that it plays

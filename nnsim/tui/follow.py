@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..engine import ParamRef
-from ..engine.actions import Action, from_json, to_json
+from ..engine.actions import Action, from_json, ref_from_json, to_json
 from ..scenario import Scenario, ScenarioError, to_wire
 from ..text import visible
 from ..wire import FD_ENV, MAX_LINE, ROLE_ENV, line, messages
@@ -257,14 +257,9 @@ def link_from_env(app: NNSimApp) -> tuple[Follow, int] | None:
     return Follow(app, role), int(fd)
 
 
-def param_json(ref: ParamRef) -> dict[str, Any]:
-    return {"kind": ref.kind, "layer": ref.layer, "index": list(ref.index)}
-
-
 def param_from_json(data: Any) -> ParamRef | None:
-    if not isinstance(data, dict):
-        return None
+    """The presenter's selected parameter, or None when the room sent something else."""
     try:
-        return ParamRef(str(data["kind"]), int(data["layer"]), tuple(int(i) for i in data["index"]))
-    except (KeyError, TypeError, ValueError):
+        return ref_from_json(data)
+    except ValueError:
         return None
