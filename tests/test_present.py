@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
-from nnsim.engine import ParamRef, param_refs
+from nnsim.engine import ParamRef, Trainer, param_refs
 from nnsim.present import (
     PARAM_HEADERS,
     explain,
@@ -371,20 +372,27 @@ def test_the_worked_example_lines_are_unchanged():
     ]
 
 
-@pytest.mark.parametrize("name", ["hidden", "xor", "spiral"])
-def test_every_phase_explains_in_five_lines_even_when_the_numbers_blow_up(name):
+def blowing_up(name: str) -> Iterator[tuple[Trainer, list[ParamRef]]]:
+    """A run at learning rate 1e4, after each phase until it stops (diverged or out of steps), with
+    warnings as errors: no overflow warning may come from the explanation's own arithmetic."""
     t = load(name).trainer(learning_rate=1e4, max_steps=30)
     refs = param_refs(t.arch)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no overflow warning from the explanation's own arithmetic
+        warnings.simplefilter("error")
         while t.stop is None:
             t.next()
-            for ref in (refs[0], refs[-1], refs[len(refs) // 2]):
-                for sample in (None, 1, 10**6):
-                    lines = explain(t, ref, sample)
-                    assert 2 <= len(lines) <= 5, lines
-                    assert all(len(line) <= WIDTH for line in lines[:-1]), lines
+            yield t, refs
     assert t.stop.reason in ("diverged", "max_steps")
+
+
+@pytest.mark.parametrize("name", ["hidden", "xor", "spiral"])
+def test_every_phase_explains_in_five_lines_even_when_the_numbers_blow_up(name):
+    for t, refs in blowing_up(name):
+        for ref in (refs[0], refs[-1], refs[len(refs) // 2]):
+            for sample in (None, 1, 10**6):
+                lines = explain(t, ref, sample)
+                assert 2 <= len(lines) <= 5, lines
+                assert all(len(line) <= WIDTH for line in lines[:-1]), lines
 
 
 # ----- the probe: nothing ahead of its phase, digits that make its arithmetic right, the lesson's table -----
@@ -680,18 +688,12 @@ def test_hiddens_parameters_fit_78_columns_with_every_column():
 
 @pytest.mark.parametrize("name", ["y4x", "hidden", "xor"])
 def test_the_probe_explains_in_short_lines_as_the_numbers_blow_up(name):
-    t = load(name).trainer(learning_rate=1e4, max_steps=30)
-    refs = param_refs(t.arch)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no overflow warning from the explanation's own arithmetic
-        while t.stop is None:
-            t.next()
-            for ref in (refs[0], refs[-1]):
-                t.probe(ref)
-                lines = explain(t, ref)
-                assert 2 <= len(lines) <= 4 and all(len(line) <= WIDTH for line in lines), lines
-                sample_table(t, ref).rows[0]
-    assert t.stop.reason in ("diverged", "max_steps")
+    for t, refs in blowing_up(name):
+        for ref in (refs[0], refs[-1]):
+            t.probe(ref)
+            lines = explain(t, ref)
+            assert 2 <= len(lines) <= 4 and all(len(line) <= WIDTH for line in lines), lines
+            sample_table(t, ref).rows[0]
 
 
 def _numbers(line: str) -> list[float]:

@@ -22,6 +22,17 @@ def sigint_as_a_terminal_gives_it() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def python(code: str) -> subprocess.CompletedProcess:
+    """``python -c code`` with Ctrl+C as a terminal gives it, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=sigint_as_a_terminal_gives_it,
+    )
+
+
 def limited() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
     sigint_as_a_terminal_gives_it()
@@ -95,13 +106,7 @@ def test_ctrl_c_while_starting_is_exit_130_without_a_traceback(delay_ms):
 def test_ctrl_c_while_nnsim_cli_loads_is_exit_130_without_a_traceback():
     """From the first lines of nnsim.cli on (before its other imports, before main()), Ctrl+C ends it quietly."""
     code = "import os, signal\nimport nnsim.cli\nos.kill(os.getpid(), signal.SIGINT)\nimport numpy\nprint('on')"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=sigint_as_a_terminal_gives_it,
-    )
+    done = python(code)
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "")
 
 
@@ -124,13 +129,7 @@ def test_ctrl_c_during_a_run_is_exit_130_without_a_traceback():
 def test_importing_the_cli_leaves_ctrl_c_alone_where_numpy_is_loaded():
     """A test session or a program that imports nnsim keeps Python's own Ctrl+C (KeyboardInterrupt)."""
     code = "import numpy, signal, nnsim.cli; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=sigint_as_a_terminal_gives_it,
-    )
+    done = python(code)
     assert done.stdout.strip() == "True", done.stderr
 
 
@@ -151,12 +150,6 @@ sys.exit(cli.main(["run", "y4x", "--format", "json"]))
 def test_ctrl_c_that_python_swallows_still_exits_130_quietly():
     """A KeyboardInterrupt raised inside a callback is only reported by Python ("Exception ignored
     in …") and the program goes on: the command still ends with 130, before running, and says nothing."""
-    done = subprocess.run(
-        [sys.executable, "-c", SWALLOWED],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=sigint_as_a_terminal_gives_it,
-    )
+    done = python(SWALLOWED)
     assert done.returncode == 130, done.stderr
     assert done.stderr == "" and done.stdout == ""

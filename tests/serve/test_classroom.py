@@ -14,6 +14,7 @@ from nnsim.scenario import load
 from nnsim.serve.ssh import Server
 
 from .terminal import Terminal
+from .test_ssh import connect as ssh_connect
 
 HIDDEN = load("hidden").path
 
@@ -28,15 +29,7 @@ def presenter_key(tmp_path: Path) -> tuple[asyncssh.SSHKey, Path]:
 
 async def connect(server: Server, key: asyncssh.SSHKey | None = None) -> asyncssh.SSHClientConnection:
     """A presenter (with its key) or an attendee without a key (keyboard-interactive under --open)."""
-    return await asyncssh.connect(
-        "127.0.0.1",
-        server.port,
-        username="student",
-        known_hosts=None,
-        client_keys=[key] if key else [],
-        agent_path=None,
-        password=None if key else "",  # asyncssh answers keyboard-interactive only with a password
-    )
+    return await ssh_connect(server, key, password=None if key else "")
 
 
 def step_of(term: Terminal) -> int:
@@ -190,9 +183,7 @@ async def test_without_open_listed_attendees_follow_and_strangers_stay_out(start
     with pytest.raises(asyncssh.PermissionDenied):
         await connect(server, stranger)
     with pytest.raises(asyncssh.PermissionDenied):
-        await asyncssh.connect(
-            "127.0.0.1", server.port, username="s", known_hosts=None, client_keys=[], agent_path=None, password=""
-        )
+        await connect(server)  # no key: keyboard-interactive is only for --open
     async with await connect(server, key) as pc, await connect(server, attendee) as c1:
         presenter = await Terminal.open(pc, 100, 30)
         follower = await Terminal.open(c1, 80, 24)

@@ -26,7 +26,11 @@ Y4X = load("y4x").path
 LITTLE = [sys.executable, str(Path(__file__).with_name("little_child.py"))]
 
 
-async def connect(server: Server, key: asyncssh.SSHKey | None = None) -> asyncssh.SSHClientConnection:
+async def connect(
+    server: Server, key: asyncssh.SSHKey | None = None, password: str | None = None
+) -> asyncssh.SSHClientConnection:
+    """A client with `key` (or none); with `password` it also answers keyboard-interactive (asyncssh
+    does only with a password), as a classroom's attendee without a key does."""
     return await asyncssh.connect(
         "127.0.0.1",
         server.port,
@@ -34,7 +38,8 @@ async def connect(server: Server, key: asyncssh.SSHKey | None = None) -> asyncss
         known_hosts=None,
         client_keys=[key] if key else [],
         agent_path=None,
-        preferred_auth="publickey",
+        password=password,
+        preferred_auth="publickey" if password is None else "publickey,keyboard-interactive",
     )
 
 
