@@ -371,10 +371,7 @@ class NNSimApp(App[None]):
     def refresh_view(self) -> None:
         """Show the engine's state in every pane."""
         t = self.trainer
-        if t.arch != self._refs_arch:  # an edit of the network, or its undo
-            self.refs, self._refs_arch = param_refs(t.arch), t.arch
-            self.set_reactive(NNSimApp.selected_param, min(self.selected_param, len(self.refs) - 1))
-            self._deep()
+        self._sync_refs()
         if self.selected_sample >= len(t.data):
             self.selected_sample = 0
         self._choose_param()
@@ -399,6 +396,14 @@ class NNSimApp(App[None]):
             notice.update(Text(growing))
         if self.follow is not None:
             self.follow.changed()
+
+    def _sync_refs(self) -> None:
+        """The parameters' list for the network as it is now (after an edit of the network, or its undo)."""
+        arch = self.trainer.arch
+        if arch != self._refs_arch:
+            self.refs, self._refs_arch = param_refs(arch), arch
+            self.set_reactive(NNSimApp.selected_param, min(self.selected_param, len(self.refs) - 1))
+            self._deep()
 
     def _growing(self) -> str | None:
         """A warning when the loss has grown GROWING steps in a row (before it overflows and stops)."""
@@ -941,6 +946,7 @@ class NNSimApp(App[None]):
                     self.notify(f"Cannot follow the presenter's run: {e}", severity="error")
             if base < len(done):
                 self._fit_tables_anew()
+            self._sync_refs()  # the presenter's parameter is looked up in the network the records made
         if select is not None:
             ref = param_from_json(select.get("param"))
             if ref is not None and ref in self.refs:
