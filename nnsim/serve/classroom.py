@@ -238,9 +238,7 @@ class Classroom:
         except BaseException:
             ours.close()
             viewer.stopping = True
-            self.viewers.discard(viewer)
-            if self.shared.get(viewer.shape) is viewer:
-                del self.shared[viewer.shape]
+            self._forget(viewer)
             raise
         finally:
             theirs.close()

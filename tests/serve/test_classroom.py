@@ -299,3 +299,31 @@ async def test_followers_see_the_presenter_play_and_leave_and_their_own_play_sto
             presenter.press("q")
             await presenter.wait_closed()
         await follower.wait_for("no presenter connected")
+
+
+async def test_a_shared_app_that_cannot_start_is_forgotten_and_the_next_follower_starts_one(
+    start, presenter_key, monkeypatch
+):
+    import errno
+
+    from nnsim.serve.pty import PtyChild
+
+    server = await classroom(start, presenter_key)
+    real = PtyChild.start
+    failures = [OSError(errno.EAGAIN, "Resource temporarily unavailable")]
+
+    async def failing_once(self):
+        if failures:
+            raise failures.pop()
+        await real(self)
+
+    monkeypatch.setattr(PtyChild, "start", failing_once)
+    async with await connect(server) as c1:
+        first = await Terminal.open(c1, 80, 24)
+        await first.wait_for("could not start the app (Resource temporarily unavailable)")
+        await first.wait_closed()
+    room = server.room.classroom
+    assert room is not None and not room.shared and not room.viewers
+    async with await connect(server) as c2:
+        second = await Terminal.open(c2, 80, 24)
+        await second.wait_for("following", "step 0")
